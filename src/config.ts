@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import {
+  buildWorkflows,
+  DEFAULT_OPS_CONTAINERS,
+  workflowOverridesSchema,
+  type AnyWorkflow,
+  type WorkflowOverrides,
+} from './workflows';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const optionalUrl = (what: string) =>
+  optionalText.pipe(z.url({ message: `expected ${what}` }).optional());
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').positive().default(fallback);
+
+const slackIdList = optionalText.pipe(
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'expected Slack user ids (U…/W…) or user-group ids (S…)'),
+      ),
+    )
+    .optional(),
+);
+
+/** Every variable the bot reads, by the names in DESIGN.md "Contracts". */
+export const envSchema = z.object({
+  SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'expected a bot token (xoxb-…)').optional()),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'expected an app-level token (xapp-…)').optional()),
+  SLACK_API_URL: optionalUrl('the Web API base URL, e.g. https://slack.com/api/'),
+  PORT: positiveInt(3000).pipe(z.number().max(65535, 'expected a port 1–65535')),
+  REDIS_URL: z.url({ message: 'expected redis://host:port' }).default('redis://127.0.0.1:6379'),
+  STATE_REDIS_URL: optionalUrl('redis://host:port for the bot state'),
+  QUEUE_PREFIX: z.string().min(1).default('bull'),
+  STATE_PREFIX: z.string().min(1).default('stuckjobs'),
+  APPROVERS: slackIdList,
+  STRIPE_SECRET_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(sk|rk)_(live|test)_/, 'expected a Stripe secret or restricted key (sk_…/rk_…)')
+      .optional(),
+  ),
+  STRIPE_API_URL: optionalUrl('the Stripe API base URL, e.g. https://api.stripe.com'),
+  RECORDINGS_BUCKET: optionalText,
+  S3_ENDPOINT: optionalUrl('an S3 endpoint URL'),
+  AWS_REGION: z.string().min(1).default('eu-central-1'),
+  RECORDING_ENABLED: booleanFlag.optional(),
+  SIGNOZ_URL: optionalUrl('the SigNoz base URL, e.g. http://10.0.1.10:8080'),
+  SIGNOZ_API_KEY: optionalText,
+  SIGNOZ_DASHBOARD_URL: optionalUrl('a SigNoz dashboard URL'),
+  SIGNOZ_SERVICE: z.string().min(1).default('ops'),
+  OPS_DOCKER_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(unix:\/\/\/|https?:\/\/)/, 'expected unix:///var/run/docker.sock or http://host:port')
+      .optional(),
+  ),
+  STUCKJOBS_CONFIG: optionalText,
+  TREND_WINDOW_MS: positiveInt(5000),
+  PROBE_TIMEOUT_MS: positiveInt(2500),
+  CENSUS_KEY_BUDGET: positiveInt(50_000),
+  CENSUS_TIME_BUDGET_MS: positiveInt(300),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type SlackMode = 'http' | 'socket' | 'sandbox';
+
+export interface Config {
+  readonly mode: SlackMode;
+  readonly slack: {
+    readonly botToken?: string;
+    readonly signingSecret?: string;
+    readonly appToken?: string;
+    readonly apiUrl?: string;
+  };
+  readonly port: number;
+  readonly redis: { readonly url: string; readonly stateUrl: string };
+  readonly queuePrefix: string;
+  readonly statePrefix: string;
+  readonly approvers: readonly string[];
+  readonly stripe: { readonly secretKey?: string; readonly apiUrl?: string };
+  readonly recordings: {
+    readonly enabled?: boolean;
+    readonly bucket?: string;
+    readonly s3Endpoint?: string;
+    readonly region: string;
+  };
+  readonly signoz: {
+    readonly url?: string;
+    readonly apiKey?: string;
+    readonly dashboardUrl?: string;
+    readonly service: string;
+  };
+  readonly opsDockerUrl?: string;
+  readonly opsContainers: readonly string[];
+  readonly workflows: readonly AnyWorkflow[];
+  readonly trendWindowMs: number;
+  readonly probeTimeoutMs: number;
+  readonly census: { readonly keyBudget: number; readonly timeBudgetMs: number };
+  readonly logLevel: Env['LOG_LEVEL'];
+}
+
+type ReadFile = (path: string) => string;
+
+/**
+ * Reads and checks the whole environment at once, so a bad start names every
+ * problem in one message instead of one per restart.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: ReadFile = (path) => readFileSync(path, 'utf8'),
+): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+
+  let overrides: WorkflowOverrides | undefined;
+  const overridesPath = parsed.success ? parsed.data.STUCKJOBS_CONFIG : env.STUCKJOBS_CONFIG?.trim() || undefined;
+  if (overridesPath) {
+    const result = readOverrides(overridesPath, readFile);
+    if (typeof result === 'string') problems.push(`STUCKJOBS_CONFIG: ${result}`);
+    else overrides = result;
+  }
+
+  if (parsed.success) problems.push(...crossFieldProblems(parsed.data));
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(
+      `stuckjobs cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      problems,
+    );
+  }
+  return toConfig(parsed.data, overrides);
+}
+
+function crossFieldProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const connected = env.SLACK_SIGNING_SECRET !== undefined || env.SLACK_APP_TOKEN !== undefined;
+  if (connected && env.SLACK_BOT_TOKEN === undefined) {
+    problems.push('SLACK_BOT_TOKEN: required with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (xoxb-…)');
+  }
+  if (env.SLACK_BOT_TOKEN !== undefined && !connected) {
+    problems.push(
+      'SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+  if (env.SIGNOZ_API_KEY !== undefined && env.SIGNOZ_URL === undefined) {
+    problems.push('SIGNOZ_URL: required when SIGNOZ_API_KEY is set');
+  }
+  return problems;
+}
+
+function readOverrides(path: string, readFile: ReadFile): WorkflowOverrides | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFile(path));
+  } catch (error) {
+    return `cannot read JSON from ${path} (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const result = workflowOverridesSchema.safeParse(raw);
+  if (result.success) return result.data;
+  return result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
+  const mode: SlackMode = env.SLACK_APP_TOKEN ? 'socket' : env.SLACK_SIGNING_SECRET ? 'http' : 'sandbox';
+  return {
+    mode,
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+    },
+    port: env.PORT,
+    redis: { url: env.REDIS_URL, stateUrl: env.STATE_REDIS_URL ?? env.REDIS_URL },
+    queuePrefix: env.QUEUE_PREFIX,
+    statePrefix: env.STATE_PREFIX,
+    approvers: env.APPROVERS ?? [],
+    stripe: { secretKey: env.STRIPE_SECRET_KEY, apiUrl: env.STRIPE_API_URL },
+    recordings: {
+      enabled: env.RECORDING_ENABLED,
+      bucket: env.RECORDINGS_BUCKET,
+      s3Endpoint: env.S3_ENDPOINT,
+      region: env.AWS_REGION,
+    },
+    signoz: {
+      url: env.SIGNOZ_URL,
+      apiKey: env.SIGNOZ_API_KEY,
+      dashboardUrl: env.SIGNOZ_DASHBOARD_URL,
+      service: env.SIGNOZ_SERVICE,
+    },
+    opsDockerUrl: env.OPS_DOCKER_URL,
+    opsContainers: overrides?.opsContainers ?? DEFAULT_OPS_CONTAINERS,
+    workflows: buildWorkflows(overrides),
+    trendWindowMs: env.TREND_WINDOW_MS,
+    probeTimeoutMs: env.PROBE_TIMEOUT_MS,
+    census: { keyBudget: env.CENSUS_KEY_BUDGET, timeBudgetMs: env.CENSUS_TIME_BUDGET_MS },
+    logLevel: env.LOG_LEVEL,
+  };
+}
