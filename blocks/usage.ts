@@ -1,0 +1,42 @@
+import type { KnownBlock } from '@slack/types';
+import type { BuiltMessage } from './diagnosis';
+import { BlockId, COMMAND } from './ids';
+import { context, escapeMrkdwn, section, truncate } from './text';
+
+export interface UsageView {
+  /** What was wrong with what they typed, if anything. */
+  readonly problem?: string;
+  readonly workflowIds: readonly string[];
+}
+
+export function usageMessage(view: UsageView): BuiltMessage {
+  const workflows = view.workflowIds.map((id) => `\`${id}\``).join(', ');
+  const lines = [
+    `*${COMMAND} diagnose* — queue depth, workers, trend and upstream health for every workflow`,
+    `*${COMMAND} diagnose <workflow>* — the same for one of ${workflows}`,
+    `*${COMMAND} help* — this message`,
+  ];
+  const blocks: KnownBlock[] = [];
+  if (view.problem) blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
+  blocks.push(
+    section(BlockId.usage, lines.join('\n')),
+    context(`${BlockId.usage}_note`, 'Diagnose is read-only. Replays always need a second approver.'),
+  );
+  const text = view.problem ? `${view.problem} Try: ${COMMAND} diagnose [workflow]` : `Usage: ${COMMAND} diagnose [workflow] | help`;
+  return { text: truncate(text, 3000), blocks };
+}
+
+export interface ErrorView {
+  readonly message: string;
+  readonly correlationId?: string;
+}
+
+/** What a user sees when something failed: what happened and the id to quote. */
+export function errorMessageBlocks(view: ErrorView): BuiltMessage {
+  const suffix = view.correlationId ? ` (error id \`${view.correlationId}\`; quote it when you ask for help)` : '';
+  const text = `:x: ${escapeMrkdwn(truncate(view.message, 1500))}${suffix}`;
+  return {
+    text: truncate(`${view.message}${view.correlationId ? ` (error id ${view.correlationId})` : ''}`, 3000),
+    blocks: [section(BlockId.error, text)],
+  };
+}

@@ -1,0 +1,8 @@
+import type { App } from '@slack/bolt';
+import { COMMAND } from '../../blocks/ids';
+import type { HandlerServices } from '../services';
+import { stuckjobsCommand } from './stuckjobs';
+
+export function register(app: App, services: HandlerServices): void {
+  app.command(COMMAND, stuckjobsCommand(services));
+}

@@ -1,0 +1,62 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { diagnosisMessage } from '../../blocks/diagnosis';
+import { findBlockKitViolations } from '../../blocks/limits';
+import { usageMessage } from '../../blocks/usage';
+import { UsageError } from '../../src/errors';
+import type { HandlerServices } from '../services';
+import { parseCommandText, type ParsedCommand } from './parse';
+
+export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
+
+/** `/stuckjobs …`: ack at once, then do the slow part. */
+export function stuckjobsCommand(services: HandlerServices) {
+  return async ({ command, ack, client }: CommandArgs): Promise<void> => {
+    let parsed: ParsedCommand;
+    try {
+      parsed = parseCommandText(command.text, services.workflowIds);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      await ack({
+        response_type: 'ephemeral',
+        ...usageMessage({ problem: error.message, workflowIds: services.workflowIds }),
+      });
+      return;
+    }
+    if (parsed.kind === 'help') {
+      await ack({ response_type: 'ephemeral', ...usageMessage({ workflowIds: services.workflowIds }) });
+      return;
+    }
+
+    const seconds = Math.ceil(services.trendWindowMs / 1000);
+    await ack({
+      response_type: 'ephemeral',
+      text: `Diagnosing ${parsed.workflowIds?.join(', ') ?? 'all workflows'}: watching the queues for about ${seconds} s…`,
+    });
+    const log = services.logger.child({ channel: command.channel_id, user: command.user_id });
+    const diagnosis = await services.diagnose({ workflowIds: parsed.workflowIds });
+    const message = diagnosisMessage({ diagnosis, requestedBy: command.user_id });
+    const problems = findBlockKitViolations(message);
+    if (problems.length > 0) {
+      // A builder bug must not cost the operator the answer: post the text alone.
+      log.error({ problems, diagnosis: diagnosis.id }, 'diagnosis blocks broke Slack limits; posting text only');
+    }
+    const posted = await client.chat.postMessage({
+      channel: command.channel_id,
+      text: message.text,
+      ...(problems.length === 0 ? { blocks: message.blocks } : {}),
+      unfurl_links: false,
+    });
+    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
+    await services.sessions.open({
+      id: diagnosis.id,
+      teamId: command.team_id,
+      channelId: command.channel_id,
+      threadTs: posted.ts,
+      requestedBy: command.user_id,
+      openedAt: diagnosis.finishedAt,
+      workflowIds: diagnosis.workflows.map((w) => w.id),
+      baseline: diagnosis.upstream.signoz?.details?.baseline,
+    });
+    log.info({ diagnosis: diagnosis.id, ts: posted.ts }, 'diagnosis posted; incident session opened');
+  };
+}

@@ -1,0 +1,13 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from '../src/logger';
+import { register as registerCommands } from './commands';
+import { registerErrorHandler } from './error-handler';
+import type { HandlerServices } from './services';
+
+export type { HandlerServices } from './services';
+
+/** Every Slack surface registers itself here (bolt samples' listeners/index.ts). */
+export function registerHandlers(app: App, services: HandlerServices, logger: Logger): void {
+  registerCommands(app, services);
+  registerErrorHandler(app, logger);
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { errorMessage } from '../errors';
+import type { Logger } from '../logger';
+import type { UpstreamProbes } from '../probes';
+import type { ProbeResult, UpstreamReport, WebhookTarget } from '../probes/types';
+import type { Census, DepthReading, QueueBackend, QueueSnapshot } from '../queues/types';
+import type { AnyWorkflow, WorkflowId } from '../workflows/types';
+import { statusFromFailureReason } from '../workflows/webhooks';
+import type { CensusOutcome, Diagnosis, WorkflowDiagnosis } from './diagnosis';
+import { measureTrend } from './trend';
+import { decideVerdict, quiesceHint } from './verdict';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface DiagnoseDeps {
+  readonly backend: QueueBackend;
+  readonly probes: UpstreamProbes;
+  readonly census: () => Promise<Census>;
+  readonly workflows: readonly AnyWorkflow[];
+  readonly queuePrefix: string;
+  /** How long to watch the depth for a trend. */
+  readonly trendWindowMs: number;
+  /** Jobs read per state: bounds the cost of a diagnosis whatever the backlog. */
+  readonly sampleSize: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface DiagnoseRequest {
+  /** Omit for every workflow. */
+  readonly workflowIds?: readonly WorkflowId[];
+}
+
+interface QueueRead {
+  readonly workflow: AnyWorkflow;
+  readonly snapshot?: QueueSnapshot;
+  readonly second?: DepthReading;
+  readonly error?: string;
+}
+
+/**
+ * The runbook's three questions in one pass: queues (where is the backlog),
+ * Ops containers and SigNoz (unhealthy or slow), upstream probes (is the
+ * upstream healthy). Reads only; every failure becomes part of the answer.
+ */
+export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest = {}): Promise<Diagnosis> {
+  const id = `d-${randomUUID().slice(0, 8)}`;
+  const log = deps.logger.child({ diagnosis: id });
+  const startedAt = deps.clock.now();
+  const selected = deps.workflows.filter((w) => !request.workflowIds || request.workflowIds.includes(w.id));
+  const has = (workflowId: WorkflowId) => selected.some((w) => w.id === workflowId);
+
+  const snapshots = await Promise.all(selected.map((workflow) => readSnapshot(deps, workflow)));
+  const webhookSample = snapshots.find((read) => read.workflow.id === 'webhooks')?.snapshot?.sample ?? [];
+
+  const upstreamPromise = settleAll({
+    docker: deps.probes.docker(),
+    signoz: deps.probes.signoz(),
+    stripe: has('billing') ? deps.probes.stripe() : undefined,
+    recordings: has('recordings') ? deps.probes.recordings() : undefined,
+    webhookEndpoints: has('webhooks') ? deps.probes.webhookEndpoints(webhookTargets(webhookSample)) : undefined,
+  });
+  const censusPromise = deps.census().then(
+    (census): CensusOutcome => ({ ok: true, census }),
+    (error: unknown): CensusOutcome => ({ ok: false, error: errorMessage(error) }),
+  );
+
+  const remaining = deps.trendWindowMs - (deps.clock.now() - startedAt);
+  if (remaining > 0) await deps.clock.sleep(remaining);
+  const reads = await Promise.all(snapshots.map((read) => readSecondDepth(deps, read)));
+  const [upstream, census] = await Promise.all([upstreamPromise, censusPromise]);
+
+  const workflows = reads.map((read) => toWorkflowDiagnosis(read, upstream));
+  const finishedAt = deps.clock.now();
+  log.info(
+    { ms: finishedAt - startedAt, verdicts: workflows.map((w) => `${w.id}:${w.verdict.kind}`) },
+    'diagnosis finished',
+  );
+  return { id, startedAt, finishedAt, queuePrefix: deps.queuePrefix, workflows, upstream, census };
+}
+
+async function readSnapshot(deps: DiagnoseDeps, workflow: AnyWorkflow): Promise<QueueRead> {
+  try {
+    return { workflow, snapshot: await deps.backend.snapshot(workflow.queue, { sampleSize: deps.sampleSize }) };
+  } catch (error) {
+    deps.logger.warn({ err: error, workflow: workflow.id }, 'queue snapshot failed');
+    return { workflow, error: errorMessage(error) };
+  }
+}
+
+async function readSecondDepth(deps: DiagnoseDeps, read: QueueRead): Promise<QueueRead> {
+  if (!read.snapshot) return read;
+  try {
+    return { ...read, second: await deps.backend.readDepth(read.workflow.queue) };
+  } catch (error) {
+    // The snapshot stands; only the trend is lost.
+    deps.logger.warn({ err: error, workflow: read.workflow.id }, 'second depth reading failed');
+    return read;
+  }
+}
+
+function toWorkflowDiagnosis(read: QueueRead, upstream: Partial<UpstreamReport>): WorkflowDiagnosis {
+  const { workflow, snapshot } = read;
+  const trend = snapshot && read.second ? measureTrend(snapshot.reading, read.second) : undefined;
+  const verdict = decideVerdict({
+    workflow: workflow.id,
+    containers: workflow.containers,
+    snapshot,
+    error: read.error,
+    trend,
+    docker: upstream.docker,
+    upstream: upstreamOf(workflow.id, upstream),
+  });
+  return {
+    id: workflow.id,
+    title: workflow.title,
+    queue: workflow.queue,
+    producer: workflow.producer,
+    snapshot,
+    error: read.error,
+    trend,
+    verdict,
+    quiesceHint: quiesceHint(workflow.producer, trend),
+  };
+}
+
+function upstreamOf(id: WorkflowId, upstream: Partial<UpstreamReport>): ProbeResult<unknown> | undefined {
+  switch (id) {
+    case 'webhooks':
+      return upstream.webhookEndpoints;
+    case 'recordings':
+      return upstream.recordings;
+    case 'billing':
+      return upstream.stripe;
+  }
+}
+
+const urlCarrier = z.object({ url: z.string() });
+
+/** The targets of failed and retrying webhook jobs, as far as their payloads say. */
+export function webhookTargets(sample: QueueSnapshot['sample']): WebhookTarget[] {
+  return sample
+    .filter((job) => job.state === 'failed' || job.attemptsMade > 0)
+    .flatMap((job) => {
+      const parsed = urlCarrier.safeParse(job.data);
+      return parsed.success ? [{ url: parsed.data.url, failureStatus: statusFromFailureReason(job.failedReason) }] : [];
+    });
+}
+
+type Settled<T> = { [K in keyof T]: Awaited<T[K]> };
+
+/** Probes never reject, but a bug in one must not sink the others. */
+async function settleAll<T extends Record<string, Promise<unknown> | undefined>>(
+  promises: T,
+): Promise<Partial<Settled<T>>> {
+  const entries = await Promise.all(
+    Object.entries(promises).map(async ([key, promise]) => {
+      if (!promise) return [key, undefined] as const;
+      try {
+        return [key, await promise] as const;
+      } catch (error) {
+        return [key, { probe: key, status: 'unknown', reason: `probe failed: ${errorMessage(error)}` }] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<Settled<T>>;
+}

@@ -1,0 +1,32 @@
+import type { DepthReading } from '../queues/types';
+import type { Trend, TrendDirection } from './diagnosis';
+
+const MINUTE = 60_000;
+
+/**
+ * Jobs in and out per minute between two O(1) readings. "In" is the rise of
+ * the queue's id counter (every add increments it); "out" is what the depth
+ * did not keep of it.
+ */
+export function measureTrend(first: DepthReading, second: DepthReading): Trend {
+  const windowMs = Math.max(1, second.at - first.at);
+  const added = Math.max(0, second.added - first.added);
+  const removed = Math.max(0, added - (second.depth - first.depth));
+  const inPerMinute = (added * MINUTE) / windowMs;
+  const outPerMinute = (removed * MINUTE) / windowMs;
+  const netDrainPerMinute = outPerMinute - inPerMinute;
+  return {
+    windowMs,
+    inPerMinute,
+    outPerMinute,
+    direction: directionOf(second.depth, inPerMinute, outPerMinute),
+    clearInMs: second.depth > 0 && netDrainPerMinute > 0 ? (second.depth / netDrainPerMinute) * MINUTE : null,
+  };
+}
+
+function directionOf(depth: number, inPerMinute: number, outPerMinute: number): TrendDirection {
+  if (inPerMinute === 0 && outPerMinute === 0) return depth > 0 ? 'stalled' : 'idle';
+  if (outPerMinute > inPerMinute) return 'draining';
+  if (inPerMinute > outPerMinute) return 'growing';
+  return 'flat';
+}

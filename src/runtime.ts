@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { startBot, type HealthReport, type RunningBot } from './app';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { SlackEmulator } from './sandbox';
+import { createServices, type Services } from './services';
+
+export interface Runtime {
+  readonly port: number;
+  readonly mode: Config['mode'];
+  /** The emulator's Web API base, in sandbox mode. */
+  readonly sandboxApiUrl?: string;
+  stop(): Promise<void>;
+}
+
+async function redisHealth(services: Services): Promise<HealthReport> {
+  const ping = async (client: Services['redis']['queues']) => {
+    try {
+      return (await client.ping()) === 'PONG' ? 'ok' : 'unexpected reply';
+    } catch (error) {
+      return error instanceof Error ? error.message : 'unreachable';
+    }
+  };
+  const [queues, state] = await Promise.all([ping(services.redis.queues), ping(services.redis.state)]);
+  return { ok: queues === 'ok' && state === 'ok', redis: { queues, state } };
+}
+
+/**
+ * Starts what the configuration asks for. Without Slack credentials it starts
+ * the sandbox: the real app in HTTP mode against the local Slack emulator.
+ */
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const services = createServices(config, logger);
+  const health = () => redisHealth(services);
+  let emulator: SlackEmulator | undefined;
+  let bot: RunningBot;
+  try {
+    if (config.mode === 'sandbox') {
+      const signingSecret = randomBytes(16).toString('hex');
+      const botToken = `xoxb-sandbox-${randomBytes(8).toString('hex')}`;
+      emulator = await SlackEmulator.start({ signingSecret, botToken });
+      bot = await startBot({
+        mode: 'http',
+        botToken,
+        signingSecret,
+        slackApiUrl: emulator.apiUrl,
+        port: config.port,
+        services,
+        health,
+        logger,
+        slackRetries: 0,
+      });
+      emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+      logger.info(
+        { port: bot.port, emulator: emulator.apiUrl },
+        'sandbox mode: no Slack credentials set, so the bot talks to a local Slack emulator. ' +
+          'Set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for HTTP mode, or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode.',
+      );
+    } else {
+      bot = await startBot({
+        mode: config.mode,
+        botToken: config.slack.botToken ?? '',
+        signingSecret: config.slack.signingSecret,
+        appToken: config.slack.appToken,
+        slackApiUrl: config.slack.apiUrl,
+        port: config.port,
+        services,
+        health,
+        logger,
+      });
+      logger.info({ mode: config.mode, port: bot.port }, 'stuckjobs is running');
+    }
+  } catch (error) {
+    await Promise.allSettled([services.close(), emulator?.close()]);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: bot.port,
+    mode: config.mode,
+    sandboxApiUrl: emulator?.apiUrl,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Stop taking requests first, then release what they used.
+        await Promise.allSettled([bot.stop()]);
+        await Promise.allSettled([services.close(), emulator?.close()]);
+      })()),
+  };
+}

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import type { HandlerServices } from '../handlers/services';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createUpstreamProbes } from './probes';
+import { BullmqBackend } from './queues/bullmq-backend';
+import { runCensus } from './queues/census';
+import { closeRedis, connectRedis } from './redis';
+import { diagnose, systemClock, type Clock } from './runbook/diagnose';
+import { SessionStore } from './sessions/session-store';
+import type { WorkflowId } from './workflows/types';
+
+/** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
+export const DIAGNOSIS_SAMPLE_SIZE = 100;
+
+export interface Services extends HandlerServices {
+  /** Redis connections by role, for health checks. */
+  readonly redis: { readonly queues: Redis; readonly state: Redis };
+  close(): Promise<void>;
+}
+
+/** The composition root's engine half: every port gets its real implementation here. */
+export function createServices(config: Config, logger: Logger, clock: Clock = systemClock): Services {
+  const queues = connectRedis(config.redis.url, { role: 'queues', logger });
+  const state = connectRedis(config.redis.stateUrl, { role: 'state', logger });
+  const backend = new BullmqBackend({ connection: queues, prefix: config.queuePrefix, logger });
+  const probes = createUpstreamProbes(config);
+  const sessions = new SessionStore(state, config.statePrefix, logger);
+  const deps = {
+    backend,
+    probes,
+    census: () =>
+      runCensus(queues, {
+        keyBudget: config.census.keyBudget,
+        timeBudgetMs: config.census.timeBudgetMs,
+        queuePrefix: config.queuePrefix,
+        workflows: config.workflows,
+      }),
+    workflows: config.workflows,
+    queuePrefix: config.queuePrefix,
+    trendWindowMs: config.trendWindowMs,
+    sampleSize: DIAGNOSIS_SAMPLE_SIZE,
+    clock,
+    logger,
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    workflowIds: config.workflows.map((w) => w.id as WorkflowId),
+    diagnose: (request) => diagnose(deps, request),
+    sessions,
+    trendWindowMs: config.trendWindowMs,
+    logger,
+    redis: { queues, state },
+    close: () => {
+      // Idempotent, and every step runs even if an earlier one fails.
+      closing ??= Promise.allSettled([backend.close()]).then(async () => {
+        await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
+      });
+      return closing;
+    },
+  };
+}

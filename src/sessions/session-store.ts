@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+
+/**
+ * An incident session belongs to a channel: slash commands carry no thread,
+ * so the open session's diagnosis message is where later steps reply.
+ */
+export const sessionSchema = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  channelId: z.string(),
+  threadTs: z.string(),
+  requestedBy: z.string(),
+  openedAt: z.number(),
+  workflowIds: z.array(z.string()),
+  /** SigNoz's error rate and p95 when the incident was diagnosed: what verification compares against. */
+  baseline: z
+    .object({ errorRate: z.number().nullable(), p95Ms: z.number().nullable(), spans: z.number() })
+    .optional(),
+});
+
+export type IncidentSession = z.infer<typeof sessionSchema>;
+
+const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  private key(teamId: string, channelId: string): string {
+    return `${this.prefix}:session:${teamId}:${channelId}`;
+  }
+
+  async open(session: IncidentSession): Promise<void> {
+    await this.redis.set(
+      this.key(session.teamId, session.channelId),
+      JSON.stringify(sessionSchema.parse(session)),
+      'EX',
+      SESSION_TTL_SECONDS,
+    );
+  }
+
+  async current(teamId: string, channelId: string): Promise<IncidentSession | undefined> {
+    const raw = await this.redis.get(this.key(teamId, channelId));
+    if (raw === null) return undefined;
+    try {
+      const parsed = sessionSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // fall through: a corrupt session is treated as none
+    }
+    this.logger.warn({ teamId, channelId }, 'ignoring a session record that does not parse');
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import { parseCommandText } from '../../../handlers/commands/parse';
+import { UsageError } from '../../../src/errors';
+import type { WorkflowId } from '../../../src/workflows/types';
+
+const ids: WorkflowId[] = ['webhooks', 'recordings', 'billing'];
+
+function usageErrorFor(text: string): string {
+  try {
+    parseCommandText(text, ids);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error(`expected a usage error for ${JSON.stringify(text)}`);
+}
+
+describe('parseCommandText', () => {
+  it('reads diagnose with and without workflows', () => {
+    expect(parseCommandText('diagnose', ids)).toEqual({ kind: 'diagnose' });
+    expect(parseCommandText('  Diagnose   all ', ids)).toEqual({ kind: 'diagnose' });
+    expect(parseCommandText('diagnose webhooks billing webhooks', ids)).toEqual({
+      kind: 'diagnose',
+      workflowIds: ['webhooks', 'billing'],
+    });
+  });
+
+  it('treats empty text and help as help', () => {
+    expect(parseCommandText('', ids)).toEqual({ kind: 'help' });
+    expect(parseCommandText('help', ids)).toEqual({ kind: 'help' });
+  });
+
+  it('normalises control characters pasted from a terminal', () => {
+    expect(parseCommandText('diagnose\u0007\twebhooks\u200b', ids)).toEqual({ kind: 'diagnose', workflowIds: ['webhooks'] });
+  });
+
+  it('says what to type for an unknown subcommand', () => {
+    expect(usageErrorFor('replay-everything now')).toBe(
+      '`replay-everything` is not a /stuckjobs command. Type `/stuckjobs diagnose` or `/stuckjobs help`.',
+    );
+  });
+
+  it('lists the workflows for an unknown one', () => {
+    const message = usageErrorFor('diagnose sms');
+    expect(message).toContain('Unknown workflow `sms`');
+    expect(message).toContain('`/stuckjobs diagnose recordings`');
+  });
+
+  it('refuses very long text without echoing it back', () => {
+    const message = usageErrorFor(`diagnose ${'x'.repeat(2000)}`);
+    expect(message).toMatch(/^That command is \d+ characters long/);
+    expect(message.length).toBeLessThan(200);
+  });
+});
