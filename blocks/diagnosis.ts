@@ -140,7 +140,10 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
     notes.push(
       `Top failure reasons (of ${count(sampled)} sampled): ` +
         snapshot.topFailureReasons
-          .map((r) => `\`${escapeMrkdwn(truncate(singleLine(r.reason).replace(/`/g, "'"), REASON_MAX))}\` ×${count(r.count)}`)
+          .map(
+            (r) =>
+              `\`${escapeMrkdwn(truncate(singleLine(r.reason).replace(/`/g, "'"), REASON_MAX))}\` ×${count(r.count)}`,
+          )
           .join(' · '),
     );
   }
@@ -154,7 +157,9 @@ function upstreamText(diagnosis: Diagnosis): string {
   const lines = ['*Upstream*'];
   const line = (label: string, result: ProbeResult<unknown> | undefined, extra = '') => {
     if (!result) return;
-    lines.push(`${probeEmoji[result.status]} *${label}* ${result.status}: ${escapeMrkdwn(singleLine(result.reason))}${extra}`);
+    lines.push(
+      `${probeEmoji[result.status]} *${label}* ${result.status}: ${escapeMrkdwn(singleLine(result.reason))}${extra}`,
+    );
   };
   line('Ops containers', u.docker);
   const dashboard = u.signoz?.details?.dashboardUrl;
@@ -164,7 +169,10 @@ function upstreamText(diagnosis: Diagnosis): string {
     const codes = Object.entries(endpoint.recentStatusCodes)
       .map(([code, n]) => `${code} ×${n}`)
       .join(', ');
-    const head = endpoint.head.status !== undefined ? `HEAD ${endpoint.head.status}` : `HEAD failed: ${endpoint.head.error ?? 'no answer'}`;
+    const head =
+      endpoint.head.status !== undefined
+        ? `HEAD ${endpoint.head.status}`
+        : `HEAD failed: ${endpoint.head.error ?? 'no answer'}`;
     lines.push(
       `      ${probeEmoji[endpoint.status]} \`${escapeMrkdwn(truncate(endpoint.host, 100))}\` ${escapeMrkdwn(head)} · ${endpoint.jobs} jobs${codes ? ` · failed with ${codes}` : ''}`,
     );
@@ -175,7 +183,8 @@ function upstreamText(diagnosis: Diagnosis): string {
 }
 
 function censusText(outcome: CensusOutcome, queuePrefix: string): string {
-  if (!outcome.ok) return `*Where is the backlog*\n${probeEmoji.unknown} key census failed: ${escapeMrkdwn(outcome.error)}`;
+  if (!outcome.ok)
+    return `*Where is the backlog*\n${probeEmoji.unknown} key census failed: ${escapeMrkdwn(outcome.error)}`;
   const census: Census = outcome.census;
   const how = census.complete
     ? `full SCAN of ${count(census.scannedKeys)} keys in ${census.elapsedMs} ms`
@@ -186,7 +195,11 @@ function censusText(outcome: CensusOutcome, queuePrefix: string): string {
   });
   const hidden = census.prefixes.length - rows.length;
   return truncate(
-    [`*Where is the backlog* (${how}; queue prefix \`${escapeMrkdwn(queuePrefix)}\`)`, ...rows, hidden > 0 ? `…and ${hidden} more prefixes` : '']
+    [
+      `*Where is the backlog* (${how}; queue prefix \`${escapeMrkdwn(queuePrefix)}\`)`,
+      ...rows,
+      hidden > 0 ? `…and ${hidden} more prefixes` : '',
+    ]
       .filter(Boolean)
       .join('\n'),
     LIMITS.sectionText,

@@ -80,9 +80,11 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
         break;
       case 'section': {
         const fields = Array.isArray(block.fields) ? block.fields : [];
-        if (block.text === undefined && fields.length === 0) problems.push(`${where}: section without text or fields`);
+        if (block.text === undefined && fields.length === 0)
+          problems.push(`${where}: section without text or fields`);
         if (block.text !== undefined) checkText(`${where} section`, block.text, LIMITS.sectionText);
-        if (fields.length > LIMITS.fieldsPerSection) problems.push(`${where}: ${fields.length} fields (at most 10)`);
+        if (fields.length > LIMITS.fieldsPerSection)
+          problems.push(`${where}: ${fields.length} fields (at most 10)`);
         fields.forEach((field, i) => checkText(`${where} field ${i}`, field, LIMITS.fieldText));
         if (isObject(block.accessory)) checkElement(`${where} accessory`, block.accessory);
         break;
@@ -93,7 +95,8 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
           problems.push(`${where}: ${elements.length} context elements (1 to 10)`);
         }
         elements.forEach((element, i) => {
-          if (isObject(element) && element.type !== 'image') checkText(`${where} element ${i}`, element, LIMITS.sectionText);
+          if (isObject(element) && element.type !== 'image')
+            checkText(`${where} element ${i}`, element, LIMITS.sectionText);
         });
         break;
       }
@@ -125,7 +128,8 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
       if (typeof element.value === 'string' && element.value.length > LIMITS.buttonValue) {
         problems.push(`${where}: button value too long`);
       }
-      if (typeof element.url === 'string' && element.url.length > LIMITS.url) problems.push(`${where}: url too long`);
+      if (typeof element.url === 'string' && element.url.length > LIMITS.url)
+        problems.push(`${where}: url too long`);
       if (isObject(element.confirm)) {
         checkText(`${where} confirm title`, element.confirm.title, LIMITS.confirmTitle);
         checkText(`${where} confirm text`, element.confirm.text, LIMITS.confirmText);
@@ -135,7 +139,8 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
     }
   }
 
-  if (totalText > LIMITS.totalText) problems.push(`${totalText} characters of block text (keep under ${LIMITS.totalText})`);
+  if (totalText > LIMITS.totalText)
+    problems.push(`${totalText} characters of block text (keep under ${LIMITS.totalText})`);
   return problems;
 }
 

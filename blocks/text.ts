@@ -27,7 +27,11 @@ export function section(blockId: string, text: string, max = 3000): SectionBlock
 }
 
 export function context(blockId: string, ...lines: string[]): ContextBlock {
-  return { type: 'context', block_id: blockId, elements: lines.slice(0, 10).map((line) => mrkdwn(truncate(line, 3000))) };
+  return {
+    type: 'context',
+    block_id: blockId,
+    elements: lines.slice(0, 10).map((line) => mrkdwn(truncate(line, 3000))),
+  };
 }
 
 /** `<!date^…>` renders in each reader's time zone; the fallback is UTC. */

@@ -17,12 +17,15 @@ export function usageMessage(view: UsageView): BuiltMessage {
     `*${COMMAND} help* — this message`,
   ];
   const blocks: KnownBlock[] = [];
-  if (view.problem) blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
+  if (view.problem)
+    blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
   blocks.push(
     section(BlockId.usage, lines.join('\n')),
     context(`${BlockId.usage}_note`, 'Diagnose is read-only. Replays always need a second approver.'),
   );
-  const text = view.problem ? `${view.problem} Try: ${COMMAND} diagnose [workflow]` : `Usage: ${COMMAND} diagnose [workflow] | help`;
+  const text = view.problem
+    ? `${view.problem} Try: ${COMMAND} diagnose [workflow]`
+    : `Usage: ${COMMAND} diagnose [workflow] | help`;
   return { text: truncate(text, 3000), blocks };
 }
 
@@ -33,7 +36,9 @@ export interface ErrorView {
 
 /** What a user sees when something failed: what happened and the id to quote. */
 export function errorMessageBlocks(view: ErrorView): BuiltMessage {
-  const suffix = view.correlationId ? ` (error id \`${view.correlationId}\`; quote it when you ask for help)` : '';
+  const suffix = view.correlationId
+    ? ` (error id \`${view.correlationId}\`; quote it when you ask for help)`
+    : '';
   const text = `:x: ${escapeMrkdwn(truncate(view.message, 1500))}${suffix}`;
   return {
     text: truncate(`${view.message}${view.correlationId ? ` (error id ${view.correlationId})` : ''}`, 3000),

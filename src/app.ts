@@ -5,11 +5,7 @@ import { registerHandlers } from '../handlers';
 import type { HandlerServices } from '../handlers/services';
 import { boltLogger } from './bolt-logger';
 import type { Logger } from './logger';
-
-export interface HealthReport {
-  readonly ok: boolean;
-  readonly [part: string]: unknown;
-}
+import type { HealthReport } from './services';
 
 export interface BotOptions {
   readonly mode: 'http' | 'socket';
@@ -19,6 +15,8 @@ export interface BotOptions {
   /** Another Slack Web API base (the sandbox emulator). */
   readonly slackApiUrl?: string;
   readonly port: number;
+  /** Interface to bind in HTTP mode; all of them unless set (tests and the sandbox use loopback). */
+  readonly host?: string;
   readonly services: HandlerServices;
   readonly health: () => Promise<HealthReport>;
   readonly logger: Logger;
@@ -97,7 +95,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     logger,
   });
   registerHandlers(app, options.services, options.logger);
-  const server = (await app.start(options.port)) as Server;
+  const server = (await app.start(
+    options.host ? { port: options.port, host: options.host } : options.port,
+  )) as unknown as Server;
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;
   return {

@@ -30,7 +30,8 @@ export function boltLogger(logger: Logger): SlackLogger {
     setLevel: (level: LogLevel) => {
       log.level = PINO_LEVEL[level];
     },
-    getLevel: () => (Object.entries(PINO_LEVEL).find(([, v]) => v === log.level)?.[0] as LogLevel) ?? LogLevel.INFO,
+    getLevel: () =>
+      (Object.entries(PINO_LEVEL).find(([, v]) => v === log.level)?.[0] as LogLevel) ?? LogLevel.INFO,
     setName: () => undefined,
   };
 }

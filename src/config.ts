@@ -15,15 +15,18 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-const optionalUrl = (what: string) =>
-  optionalText.pipe(z.url({ message: `expected ${what}` }).optional());
+const optionalUrl = (what: string) => optionalText.pipe(z.url({ message: `expected ${what}` }).optional());
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const positiveInt = (fallback: number) =>
-  z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').positive().default(fallback);
+  z.coerce
+    .number({ message: 'expected a whole number' })
+    .int('expected a whole number')
+    .positive()
+    .default(fallback);
 
 const slackIdList = optionalText.pipe(
   z
@@ -44,9 +47,13 @@ const slackIdList = optionalText.pipe(
 
 /** Every variable the bot reads, by the names in DESIGN.md "Contracts". */
 export const envSchema = z.object({
-  SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'expected a bot token (xoxb-…)').optional()),
+  SLACK_BOT_TOKEN: optionalText.pipe(
+    z.string().startsWith('xoxb-', 'expected a bot token (xoxb-…)').optional(),
+  ),
   SLACK_SIGNING_SECRET: optionalText,
-  SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'expected an app-level token (xapp-…)').optional()),
+  SLACK_APP_TOKEN: optionalText.pipe(
+    z.string().startsWith('xapp-', 'expected an app-level token (xapp-…)').optional(),
+  ),
   SLACK_API_URL: optionalUrl('the Web API base URL, e.g. https://slack.com/api/'),
   PORT: positiveInt(3000).pipe(z.number().max(65535, 'expected a port 1–65535')),
   REDIS_URL: z.url({ message: 'expected redis://host:port' }).default('redis://127.0.0.1:6379'),
@@ -138,7 +145,9 @@ export function loadConfig(
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
 
   let overrides: WorkflowOverrides | undefined;
-  const overridesPath = parsed.success ? parsed.data.STUCKJOBS_CONFIG : env.STUCKJOBS_CONFIG?.trim() || undefined;
+  const overridesPath = parsed.success
+    ? parsed.data.STUCKJOBS_CONFIG
+    : env.STUCKJOBS_CONFIG?.trim() || undefined;
   if (overridesPath) {
     const result = readOverrides(overridesPath, readFile);
     if (typeof result === 'string') problems.push(`STUCKJOBS_CONFIG: ${result}`);
@@ -181,7 +190,9 @@ function readOverrides(path: string, readFile: ReadFile): WorkflowOverrides | st
   }
   const result = workflowOverridesSchema.safeParse(raw);
   if (result.success) return result.data;
-  return result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+  return result.error.issues
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
 }
 
 function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { startBot, type HealthReport, type RunningBot } from './app';
+import { startBot, type RunningBot } from './app';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { SlackEmulator } from './sandbox';
-import { createServices, type Services } from './services';
+import { createServices } from './services';
 
 export interface Runtime {
   readonly port: number;
@@ -13,25 +13,13 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-async function redisHealth(services: Services): Promise<HealthReport> {
-  const ping = async (client: Services['redis']['queues']) => {
-    try {
-      return (await client.ping()) === 'PONG' ? 'ok' : 'unexpected reply';
-    } catch (error) {
-      return error instanceof Error ? error.message : 'unreachable';
-    }
-  };
-  const [queues, state] = await Promise.all([ping(services.redis.queues), ping(services.redis.state)]);
-  return { ok: queues === 'ok' && state === 'ok', redis: { queues, state } };
-}
-
 /**
  * Starts what the configuration asks for. Without Slack credentials it starts
  * the sandbox: the real app in HTTP mode against the local Slack emulator.
  */
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const services = createServices(config, logger);
-  const health = () => redisHealth(services);
+  const health = () => services.health();
   let emulator: SlackEmulator | undefined;
   let bot: RunningBot;
   try {
@@ -45,6 +33,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         signingSecret,
         slackApiUrl: emulator.apiUrl,
         port: config.port,
+        host: '127.0.0.1',
         services,
         health,
         logger,

@@ -8,15 +8,29 @@ import { runCensus } from './queues/census';
 import { closeRedis, connectRedis } from './redis';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
 import { SessionStore } from './sessions/session-store';
-import type { WorkflowId } from './workflows/types';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
 
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly [part: string]: unknown;
+}
+
 export interface Services extends HandlerServices {
-  /** Redis connections by role, for health checks. */
+  /** Redis connections by role. */
   readonly redis: { readonly queues: Redis; readonly state: Redis };
+  /** What `GET /healthz` reports: both Redis roles answer PING. */
+  health(): Promise<HealthReport>;
   close(): Promise<void>;
+}
+
+async function ping(client: Redis): Promise<string> {
+  try {
+    return (await client.ping()) === 'PONG' ? 'ok' : 'unexpected reply';
+  } catch (error) {
+    return error instanceof Error ? error.message : 'unreachable';
+  }
 }
 
 /** The composition root's engine half: every port gets its real implementation here. */
@@ -45,12 +59,19 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
   };
   let closing: Promise<void> | undefined;
   return {
-    workflowIds: config.workflows.map((w) => w.id as WorkflowId),
+    workflowIds: config.workflows.map((w) => w.id),
     diagnose: (request) => diagnose(deps, request),
     sessions,
     trendWindowMs: config.trendWindowMs,
     logger,
     redis: { queues, state },
+    health: async () => {
+      const [queuesStatus, stateStatus] = await Promise.all([ping(queues), ping(state)]);
+      return {
+        ok: queuesStatus === 'ok' && stateStatus === 'ok',
+        redis: { queues: queuesStatus, state: stateStatus },
+      };
+    },
     close: () => {
       // Idempotent, and every step runs even if an earlier one fails.
       closing ??= Promise.allSettled([backend.close()]).then(async () => {

@@ -58,12 +58,19 @@ describe('loadConfig', () => {
   });
 
   it('requires a bot token next to a signing secret, and the reverse', () => {
-    expect(problemsOf({ SLACK_SIGNING_SECRET: 's' })).toEqual([expect.stringContaining('SLACK_BOT_TOKEN: required')]);
-    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([expect.stringContaining('SLACK_SIGNING_SECRET: required')]);
+    expect(problemsOf({ SLACK_SIGNING_SECRET: 's' })).toEqual([
+      expect.stringContaining('SLACK_BOT_TOKEN: required'),
+    ]);
+    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([
+      expect.stringContaining('SLACK_SIGNING_SECRET: required'),
+    ]);
   });
 
   it('parses APPROVERS into user and group ids', () => {
-    expect(loadConfig({ APPROVERS: ' U0AAA111, S0GROUP1 ' }, noFile).approvers).toEqual(['U0AAA111', 'S0GROUP1']);
+    expect(loadConfig({ APPROVERS: ' U0AAA111, S0GROUP1 ' }, noFile).approvers).toEqual([
+      'U0AAA111',
+      'S0GROUP1',
+    ]);
   });
 
   it('applies queue, handler and container overrides from STUCKJOBS_CONFIG', () => {

@@ -3,7 +3,8 @@ import { COMMAND } from '../../blocks/ids';
 import { UsageError } from '../../src/errors';
 import type { WorkflowId } from '../../src/workflows/types';
 
-export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'diagnose'; readonly workflowIds?: readonly WorkflowId[] };
+export type ParsedCommand =
+  { readonly kind: 'help' } | { readonly kind: 'diagnose'; readonly workflowIds?: readonly WorkflowId[] };
 
 /** Slack caps command text at 4,000 characters; anything near that is not a command. */
 const MAX_TEXT = 500;
@@ -18,7 +19,9 @@ const subcommand = z.enum(['diagnose', 'help']);
 export function parseCommandText(rawText: string, workflowIds: readonly WorkflowId[]): ParsedCommand {
   const text = rawText.replace(/[\u0000-\u001f\u007f\u200b-\u200f\u2028\u2029\ufeff]+/g, ' ').trim();
   if (text.length > MAX_TEXT) {
-    throw new UsageError(`That command is ${text.length} characters long. Type \`${COMMAND} help\` to see what it takes.`);
+    throw new UsageError(
+      `That command is ${text.length} characters long. Type \`${COMMAND} help\` to see what it takes.`,
+    );
   }
   const [first = 'help', ...rest] = text.toLowerCase().split(/\s+/).filter(Boolean);
   const parsed = subcommand.safeParse(first);

@@ -38,7 +38,10 @@ export function stuckjobsCommand(services: HandlerServices) {
     const problems = findBlockKitViolations(message);
     if (problems.length > 0) {
       // A builder bug must not cost the operator the answer: post the text alone.
-      log.error({ problems, diagnosis: diagnosis.id }, 'diagnosis blocks broke Slack limits; posting text only');
+      log.error(
+        { problems, diagnosis: diagnosis.id },
+        'diagnosis blocks broke Slack limits; posting text only',
+      );
     }
     const posted = await client.chat.postMessage({
       channel: command.channel_id,

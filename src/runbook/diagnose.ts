@@ -67,7 +67,9 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest = {}
     signoz: deps.probes.signoz(),
     stripe: has('billing') ? deps.probes.stripe() : undefined,
     recordings: has('recordings') ? deps.probes.recordings() : undefined,
-    webhookEndpoints: has('webhooks') ? deps.probes.webhookEndpoints(webhookTargets(webhookSample)) : undefined,
+    webhookEndpoints: has('webhooks')
+      ? deps.probes.webhookEndpoints(webhookTargets(webhookSample))
+      : undefined,
   });
   const censusPromise = deps.census().then(
     (census): CensusOutcome => ({ ok: true, census }),
@@ -90,7 +92,10 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest = {}
 
 async function readSnapshot(deps: DiagnoseDeps, workflow: AnyWorkflow): Promise<QueueRead> {
   try {
-    return { workflow, snapshot: await deps.backend.snapshot(workflow.queue, { sampleSize: deps.sampleSize }) };
+    return {
+      workflow,
+      snapshot: await deps.backend.snapshot(workflow.queue, { sampleSize: deps.sampleSize }),
+    };
   } catch (error) {
     deps.logger.warn({ err: error, workflow: workflow.id }, 'queue snapshot failed');
     return { workflow, error: errorMessage(error) };
@@ -152,7 +157,9 @@ export function webhookTargets(sample: QueueSnapshot['sample']): WebhookTarget[]
     .filter((job) => job.state === 'failed' || job.attemptsMade > 0)
     .flatMap((job) => {
       const parsed = urlCarrier.safeParse(job.data);
-      return parsed.success ? [{ url: parsed.data.url, failureStatus: statusFromFailureReason(job.failedReason) }] : [];
+      return parsed.success
+        ? [{ url: parsed.data.url, failureStatus: statusFromFailureReason(job.failedReason) }]
+        : [];
     });
 }
 
@@ -168,7 +175,10 @@ async function settleAll<T extends Record<string, Promise<unknown> | undefined>>
       try {
         return [key, await promise] as const;
       } catch (error) {
-        return [key, { probe: key, status: 'unknown', reason: `probe failed: ${errorMessage(error)}` }] as const;
+        return [
+          key,
+          { probe: key, status: 'unknown', reason: `probe failed: ${errorMessage(error)}` },
+        ] as const;
       }
     }),
   );

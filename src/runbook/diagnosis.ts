@@ -50,7 +50,8 @@ export interface WorkflowDiagnosis {
   readonly quiesceHint?: string;
 }
 
-export type CensusOutcome = { readonly ok: true; readonly census: Census } | { readonly ok: false; readonly error: string };
+export type CensusOutcome =
+  { readonly ok: true; readonly census: Census } | { readonly ok: false; readonly error: string };
 
 export interface Diagnosis {
   readonly id: string;

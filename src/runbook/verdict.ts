@@ -47,7 +47,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
         kind: 'consumer-down',
         severity: 'critical',
         headline: `Consumer down: ${why.join(' and ')}`,
-        action: 'fix Ops before any replay (docker compose ps on the Ops host; the Tasker has no HTTP health endpoint)',
+        action:
+          'fix Ops before any replay (docker compose ps on the Ops host; the Tasker has no HTTP health endpoint)',
       };
     }
   }
@@ -56,7 +57,25 @@ export function decideVerdict(input: VerdictInput): Verdict {
       kind: 'paused',
       severity: 'critical',
       headline: `Paused: the queue is paused with ${count(backlog)} waiting`,
-      action: 'find out who paused it and why, then resume it; replaying into a paused queue only adds to the pile',
+      action:
+        'find out who paused it and why, then resume it; replaying into a paused queue only adds to the pile',
+    };
+  }
+  if (givenUp > 0) {
+    const retrying = count(willRetry, snapshot.willRetry.exact);
+    const alsoRetrying =
+      willRetry === 0
+        ? ''
+        : upstreamFailing
+          ? `; ${retrying} more correctly retrying`
+          : `; ${retrying} more will retry on their own`;
+    return {
+      kind: 'given-up',
+      severity: 'critical',
+      headline: `Given up: ${count(givenUp, snapshot.givenUp.exact)} ${plural(givenUp, 'job')} exhausted their attempts${alsoRetrying}`,
+      action: upstreamFailing
+        ? `replay candidates, but not yet: ${input.upstream?.reason ?? 'the upstream is still failing'}`
+        : 'replay candidates: read samples first, then replay a small batch (1–10) with a second approver',
     };
   }
   if (willRetry > 0 && upstreamFailing) {
@@ -65,17 +84,6 @@ export function decideVerdict(input: VerdictInput): Verdict {
       severity: 'warning',
       headline: `Correctly retrying: ${count(willRetry, snapshot.willRetry.exact)} ${plural(willRetry, 'job')} will retry; ${input.upstream?.reason ?? 'upstream failing'}`,
       action: 'do not replay: the retry policy will deliver them once the upstream recovers',
-    };
-  }
-  if (givenUp > 0) {
-    const alsoRetrying = willRetry > 0 ? `; ${count(willRetry, snapshot.willRetry.exact)} more will retry on their own` : '';
-    return {
-      kind: 'given-up',
-      severity: 'critical',
-      headline: `Given up: ${count(givenUp, snapshot.givenUp.exact)} ${plural(givenUp, 'job')} exhausted their attempts${alsoRetrying}`,
-      action: upstreamFailing
-        ? `replay candidates, but not yet: ${input.upstream?.reason ?? 'the upstream is still failing'}`
-        : 'replay candidates: read samples first, then replay a small batch (1–10) with a second approver',
     };
   }
   if (backlog > 0 && trend?.direction === 'stalled' && c.active === 0) {
@@ -114,7 +122,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
   return {
     kind: 'healthy',
     severity: 'ok',
-    headline: backlog > 0 ? `Healthy: ${count(backlog)} in progress` : 'Healthy: nothing waiting, nothing given up',
+    headline:
+      backlog > 0 ? `Healthy: ${count(backlog)} in progress` : 'Healthy: nothing waiting, nothing given up',
     action: 'nothing to replay',
   };
 }
@@ -123,12 +132,18 @@ function workersText(workers: number | null): string {
   return workers === null ? 'an unknown number of workers' : `${workers} ${plural(workers, 'worker')}`;
 }
 
-function unhealthyContainers(docker: ProbeResult<DockerDetails> | undefined, names: readonly string[]): string[] {
+function unhealthyContainers(
+  docker: ProbeResult<DockerDetails> | undefined,
+  names: readonly string[],
+): string[] {
   const containers = docker?.details?.containers ?? [];
   return containers
     .filter((container) => names.includes(container.name))
     .filter((container) => container.state !== 'running' || container.health === 'unhealthy')
-    .map((container) => `${container.name} ${container.state === 'running' ? container.health : container.state}`);
+    .map(
+      (container) =>
+        `${container.name} ${container.state === 'running' ? container.health : container.state}`,
+    );
 }
 
 /** The runbook's step 1, in one line per producer kind. */

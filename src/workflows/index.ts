@@ -8,11 +8,7 @@ export type { AnyWorkflow, WorkflowDefinition, WorkflowId } from './types';
 
 export const WORKFLOW_IDS = ['webhooks', 'recordings', 'billing'] as const satisfies readonly WorkflowId[];
 
-const DEFAULT_WORKFLOWS: readonly AnyWorkflow[] = [
-  webhooksWorkflow as AnyWorkflow,
-  recordingsWorkflow as AnyWorkflow,
-  billingWorkflow as AnyWorkflow,
-];
+const DEFAULT_WORKFLOWS: readonly AnyWorkflow[] = [webhooksWorkflow, recordingsWorkflow, billingWorkflow];
 
 const nameSchema = z
   .string()

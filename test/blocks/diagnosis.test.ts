@@ -4,7 +4,15 @@ import { BlockId } from '../../blocks/ids';
 import { findBlockKitViolations, LIMITS } from '../../blocks/limits';
 import type { EndpointsDetails } from '../../src/probes/types';
 import type { WorkflowDiagnosis } from '../../src/runbook/diagnosis';
-import { exact, makeCounts, makeDiagnosis, makeProbe, makeSnapshot, makeWorkflowDiagnosis, NOW } from '../fixtures/diagnosis';
+import {
+  exact,
+  makeCounts,
+  makeDiagnosis,
+  makeProbe,
+  makeSnapshot,
+  makeWorkflowDiagnosis,
+  NOW,
+} from '../fixtures/diagnosis';
 
 const byId = (blocks: KnownBlock[], id: string) => blocks.find((b) => 'block_id' in b && b.block_id === id);
 const sectionText = (block: KnownBlock | undefined) => {
@@ -24,12 +32,20 @@ describe('diagnosisMessage', () => {
       sample: [],
     }),
     trend: { windowMs: 5000, inPerMinute: 12, outPerMinute: 0, direction: 'growing', clearInMs: null },
-    verdict: { kind: 'given-up', severity: 'critical', headline: 'Given up: ≈1,204 jobs exhausted their attempts', action: 'replay candidates' },
+    verdict: {
+      kind: 'given-up',
+      severity: 'critical',
+      headline: 'Given up: ≈1,204 jobs exhausted their attempts',
+      action: 'replay candidates',
+    },
     quiesceHint: 'Tenant-driven: the source cannot be stopped; focus on the consumer.',
   });
 
   it('shows counts, the given-up / will-retry split, workers, trend and verdict per workflow', () => {
-    const { blocks } = diagnosisMessage({ diagnosis: makeDiagnosis({ workflows: [givenUp] }), requestedBy: 'U0REQ' });
+    const { blocks } = diagnosisMessage({
+      diagnosis: makeDiagnosis({ workflows: [givenUp] }),
+      requestedBy: 'U0REQ',
+    });
     const text = sectionText(byId(blocks, `${BlockId.workflowPrefix}webhooks`));
     expect(text).toContain(':red_circle: *Given up: ≈1,204 jobs exhausted their attempts*');
     expect(text).toContain('*Waiting*\n12');
@@ -41,7 +57,10 @@ describe('diagnosisMessage', () => {
   });
 
   it('escapes failure reasons and keeps the quiesce hint', () => {
-    const { blocks } = diagnosisMessage({ diagnosis: makeDiagnosis({ workflows: [givenUp] }), requestedBy: 'U0REQ' });
+    const { blocks } = diagnosisMessage({
+      diagnosis: makeDiagnosis({ workflows: [givenUp] }),
+      requestedBy: 'U0REQ',
+    });
     const notes = JSON.stringify(byId(blocks, `${BlockId.verdictPrefix}webhooks`));
     expect(notes).toContain('HTTP 503 from https://acme.example/hook &lt;script&gt;');
     expect(notes).toContain('×77');
@@ -58,7 +77,13 @@ describe('diagnosisMessage', () => {
           reason: '1 of 2 hosts failing',
           details: {
             endpoints: [
-              { host: 'acme.example', jobs: 240, recentStatusCodes: { '503': 240 }, head: { status: 503 }, status: 'down' },
+              {
+                host: 'acme.example',
+                jobs: 240,
+                recentStatusCodes: { '503': 240 },
+                head: { status: 503 },
+                status: 'down',
+              },
             ],
           },
         }),
@@ -85,12 +110,18 @@ describe('diagnosisMessage', () => {
           complete: false,
           stoppedBy: 'keys',
           elapsedMs: 120,
-          prefixes: [{ prefix: 'bull:webhook-delivery', type: 'hash', keys: 1_200_000, workflows: ['webhooks'] }],
+          prefixes: [
+            { prefix: 'bull:webhook-delivery', type: 'hash', keys: 1_200_000, workflows: ['webhooks'] },
+          ],
         },
       },
     });
-    const census = sectionText(byId(diagnosisMessage({ diagnosis, requestedBy: 'U1' }).blocks, BlockId.census));
-    expect(census).toContain('SCAN stopped by the keys budget after 50,000 of 3,000,000 keys; counts extrapolated');
+    const census = sectionText(
+      byId(diagnosisMessage({ diagnosis, requestedBy: 'U1' }).blocks, BlockId.census),
+    );
+    expect(census).toContain(
+      'SCAN stopped by the keys budget after 50,000 of 3,000,000 keys; counts extrapolated',
+    );
     expect(census).toContain('`bull:webhook-delivery` hash · ≈1,200,000 keys ← webhooks');
   });
 
@@ -102,9 +133,17 @@ describe('diagnosisMessage', () => {
         title: `Workflow number ${i} with a long descriptive title`,
         queue: `queue-${i}-${'q'.repeat(60)}`,
         snapshot: makeSnapshot({
-          topFailureReasons: Array.from({ length: 5 }, (__, j) => ({ reason: `${reason}${j}`, count: 100 + j })),
+          topFailureReasons: Array.from({ length: 5 }, (__, j) => ({
+            reason: `${reason}${j}`,
+            count: 100 + j,
+          })),
         }),
-        verdict: { kind: 'given-up', severity: i % 2 ? 'critical' : 'warning', headline: `Given up: ${reason}`, action: reason },
+        verdict: {
+          kind: 'given-up',
+          severity: i % 2 ? 'critical' : 'warning',
+          headline: `Given up: ${reason}`,
+          action: reason,
+        },
       }),
     );
     const message = diagnosisMessage({ diagnosis: makeDiagnosis({ workflows }), requestedBy: 'U1' });
@@ -113,14 +152,27 @@ describe('diagnosisMessage', () => {
     const note = JSON.stringify(byId(message.blocks, BlockId.truncationNote));
     expect(note).toMatch(/\d+ more workflow\(s\) not shown/);
     // critical workflows are kept before warnings
-    const shown = message.blocks.filter((b) => 'block_id' in b && b.block_id?.startsWith(BlockId.workflowPrefix));
+    const shown = message.blocks.filter(
+      (b) => 'block_id' in b && b.block_id?.startsWith(BlockId.workflowPrefix),
+    );
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.every((b) => sectionText(b).includes(':red_circle:'))).toBe(true);
   });
 
   it('is valid when every probe failed and the census failed', () => {
     const diagnosis = makeDiagnosis({
-      workflows: [makeWorkflowDiagnosis({ snapshot: undefined, error: 'ECONNREFUSED', verdict: { kind: 'unreadable', severity: 'critical', headline: 'Cannot read the queue: ECONNREFUSED', action: 'check Redis' } })],
+      workflows: [
+        makeWorkflowDiagnosis({
+          snapshot: undefined,
+          error: 'ECONNREFUSED',
+          verdict: {
+            kind: 'unreadable',
+            severity: 'critical',
+            headline: 'Cannot read the queue: ECONNREFUSED',
+            action: 'check Redis',
+          },
+        }),
+      ],
       upstream: {
         docker: makeProbe({ probe: 'docker', status: 'unknown', reason: 'did not answer within 2500 ms' }),
         signoz: makeProbe({ probe: 'signoz', status: 'unknown', reason: 'connection refused' }),
@@ -129,6 +181,8 @@ describe('diagnosisMessage', () => {
     });
     const message = diagnosisMessage({ diagnosis, requestedBy: 'U1' });
     expect(findBlockKitViolations(message)).toEqual([]);
-    expect(sectionText(byId(message.blocks, BlockId.census))).toContain('key census failed: Connection is closed.');
+    expect(sectionText(byId(message.blocks, BlockId.census))).toContain(
+      'key census failed: Connection is closed.',
+    );
   });
 });

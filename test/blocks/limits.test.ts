@@ -1,6 +1,10 @@
 import { findBlockKitViolations } from '../../blocks/limits';
 
-const section = (text: string, id?: string) => ({ type: 'section', ...(id ? { block_id: id } : {}), text: { type: 'mrkdwn', text } });
+const section = (text: string, id?: string) => ({
+  type: 'section',
+  ...(id ? { block_id: id } : {}),
+  text: { type: 'mrkdwn', text },
+});
 
 describe('findBlockKitViolations', () => {
   it('accepts a small valid message', () => {
@@ -14,8 +18,22 @@ describe('findBlockKitViolations', () => {
         ...Array.from({ length: 50 }, (_, i) => section('ok', `b${i}`)),
         section('x'.repeat(3001), 'b0'),
         { type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } },
-        { type: 'section', text: { type: 'mrkdwn', text: 'f' }, fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })) },
-        { type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'b'.repeat(76) }, value: 'v'.repeat(2001) }] },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: 'f' },
+          fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })),
+        },
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'a',
+              text: { type: 'plain_text', text: 'b'.repeat(76) },
+              value: 'v'.repeat(2001),
+            },
+          ],
+        },
         { type: 'context', elements: [] },
         { type: 'video' },
       ],
@@ -45,7 +63,12 @@ describe('findBlockKitViolations', () => {
     };
     const problems = findBlockKitViolations({
       text: 'x',
-      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' }, confirm }] }],
+      blocks: [
+        {
+          type: 'actions',
+          elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' }, confirm }],
+        },
+      ],
     });
     expect(problems).toEqual(['block 0 element 0 confirm title: 101 characters (at most 100)']);
   });

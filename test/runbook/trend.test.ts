@@ -4,7 +4,10 @@ const at = (seconds: number) => seconds * 1000;
 
 describe('measureTrend', () => {
   it('reads jobs in from the id counter and jobs out from what the depth did not keep', () => {
-    const trend = measureTrend({ at: at(0), depth: 1000, added: 500 }, { at: at(30), depth: 950, added: 510 });
+    const trend = measureTrend(
+      { at: at(0), depth: 1000, added: 500 },
+      { at: at(30), depth: 950, added: 510 },
+    );
     expect(trend.inPerMinute).toBe(20);
     expect(trend.outPerMinute).toBe(120);
     expect(trend.direction).toBe('draining');
@@ -14,12 +17,21 @@ describe('measureTrend', () => {
 
   it('sees a growing backlog and gives no time to clear', () => {
     const trend = measureTrend({ at: at(0), depth: 10, added: 0 }, { at: at(60), depth: 70, added: 100 });
-    expect(trend).toMatchObject({ inPerMinute: 100, outPerMinute: 40, direction: 'growing', clearInMs: null });
+    expect(trend).toMatchObject({
+      inPerMinute: 100,
+      outPerMinute: 40,
+      direction: 'growing',
+      clearInMs: null,
+    });
   });
 
   it('tells a stalled queue from an idle one', () => {
-    expect(measureTrend({ at: 0, depth: 5, added: 9 }, { at: 5000, depth: 5, added: 9 }).direction).toBe('stalled');
-    expect(measureTrend({ at: 0, depth: 0, added: 9 }, { at: 5000, depth: 0, added: 9 }).direction).toBe('idle');
+    expect(measureTrend({ at: 0, depth: 5, added: 9 }, { at: 5000, depth: 5, added: 9 }).direction).toBe(
+      'stalled',
+    );
+    expect(measureTrend({ at: 0, depth: 0, added: 9 }, { at: 5000, depth: 0, added: 9 }).direction).toBe(
+      'idle',
+    );
   });
 
   it('never reports negative rates when retried jobs re-enter without a new id', () => {

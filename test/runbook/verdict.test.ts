@@ -8,12 +8,19 @@ const healthyDocker = makeProbe<DockerDetails>({
 });
 
 function verdictFor(overrides: Partial<VerdictInput>) {
-  return decideVerdict({ workflow: 'webhooks', containers: ['voiceai-tasker'], docker: healthyDocker, ...overrides });
+  return decideVerdict({
+    workflow: 'webhooks',
+    containers: ['voiceai-tasker'],
+    docker: healthyDocker,
+    ...overrides,
+  });
 }
 
 describe('decideVerdict', () => {
   it('says the consumer is down with 0 workers and a backlog, and to fix Ops first', () => {
-    const verdict = verdictFor({ snapshot: makeSnapshot({ workers: 0, counts: makeCounts({ waiting: 40 }) }) });
+    const verdict = verdictFor({
+      snapshot: makeSnapshot({ workers: 0, counts: makeCounts({ waiting: 40 }) }),
+    });
     expect(verdict.kind).toBe('consumer-down');
     expect(verdict.headline).toBe('Consumer down: 0 workers');
     expect(verdict.action).toMatch(/^fix Ops before any replay/);
@@ -23,14 +30,21 @@ describe('decideVerdict', () => {
     const docker = makeProbe<DockerDetails>({
       probe: 'docker',
       status: 'degraded',
-      details: { containers: [{ name: 'voiceai-tasker', state: 'running', health: 'unhealthy', restartCount: 7 }] },
+      details: {
+        containers: [{ name: 'voiceai-tasker', state: 'running', health: 'unhealthy', restartCount: 7 }],
+      },
     });
-    const verdict = verdictFor({ docker, snapshot: makeSnapshot({ workers: 1, givenUp: exact(3), counts: makeCounts({ failed: 3 }) }) });
+    const verdict = verdictFor({
+      docker,
+      snapshot: makeSnapshot({ workers: 1, givenUp: exact(3), counts: makeCounts({ failed: 3 }) }),
+    });
     expect(verdict.headline).toBe('Consumer down: voiceai-tasker unhealthy');
   });
 
   it('does not treat an unknown worker count as zero', () => {
-    const verdict = verdictFor({ snapshot: makeSnapshot({ workers: null, givenUp: exact(12), counts: makeCounts({ failed: 12 }) }) });
+    const verdict = verdictFor({
+      snapshot: makeSnapshot({ workers: null, givenUp: exact(12), counts: makeCounts({ failed: 12 }) }),
+    });
     expect(verdict.kind).toBe('given-up');
   });
 
@@ -40,7 +54,10 @@ describe('decideVerdict', () => {
       status: 'down',
       reason: 'acme.example: HEAD 503',
     });
-    const verdict = verdictFor({ upstream, snapshot: makeSnapshot({ willRetry: exact(240), counts: makeCounts({ delayed: 240 }) }) });
+    const verdict = verdictFor({
+      upstream,
+      snapshot: makeSnapshot({ willRetry: exact(240), counts: makeCounts({ delayed: 240 }) }),
+    });
     expect(verdict.kind).toBe('correctly-retrying');
     expect(verdict.headline).toBe('Correctly retrying: 240 jobs will retry; acme.example: HEAD 503');
     expect(verdict.action).toMatch(/^do not replay/);
@@ -53,7 +70,9 @@ describe('decideVerdict', () => {
       counts: makeCounts({ failed: 1204 }),
     });
     const verdict = verdictFor({ snapshot });
-    expect(verdict.headline).toBe('Given up: ≈1,204 jobs exhausted their attempts; 3 more will retry on their own');
+    expect(verdict.headline).toBe(
+      'Given up: ≈1,204 jobs exhausted their attempts; 3 more will retry on their own',
+    );
     expect(verdict.action).toMatch(/^replay candidates: read samples first/);
   });
 
@@ -68,7 +87,13 @@ describe('decideVerdict', () => {
   it('reads a draining queue as slow, not stuck, with the time to clear', () => {
     const verdict = verdictFor({
       snapshot: makeSnapshot({ counts: makeCounts({ waiting: 1080 }) }),
-      trend: { windowMs: 5000, inPerMinute: 0, outPerMinute: 120, direction: 'draining', clearInMs: 9 * 60_000 },
+      trend: {
+        windowMs: 5000,
+        inPerMinute: 0,
+        outPerMinute: 120,
+        direction: 'draining',
+        clearInMs: 9 * 60_000,
+      },
     });
     expect(verdict.kind).toBe('slow-draining');
     expect(verdict.headline).toBe('Slow, not stuck: draining 120/min, clear in about 9 minutes');
@@ -84,12 +109,16 @@ describe('decideVerdict', () => {
   });
 
   it('reports a paused queue before anything about retries', () => {
-    const verdict = verdictFor({ snapshot: makeSnapshot({ isPaused: true, counts: makeCounts({ paused: 9 }), givenUp: exact(2) }) });
+    const verdict = verdictFor({
+      snapshot: makeSnapshot({ isPaused: true, counts: makeCounts({ paused: 9 }), givenUp: exact(2) }),
+    });
     expect(verdict.kind).toBe('paused');
   });
 
   it('explains an unreadable queue', () => {
-    expect(verdictFor({ error: 'Connection is closed.' }).headline).toBe('Cannot read the queue: Connection is closed.');
+    expect(verdictFor({ error: 'Connection is closed.' }).headline).toBe(
+      'Cannot read the queue: Connection is closed.',
+    );
   });
 
   it('is healthy with nothing waiting', () => {
@@ -98,7 +127,13 @@ describe('decideVerdict', () => {
 });
 
 describe('quiesceHint', () => {
-  const growing = { windowMs: 1, inPerMinute: 10, outPerMinute: 1, direction: 'growing' as const, clearInMs: null };
+  const growing = {
+    windowMs: 1,
+    inPerMinute: 10,
+    outPerMinute: 1,
+    direction: 'growing' as const,
+    clearInMs: null,
+  };
   it('offers pausing an internal producer only', () => {
     expect(quiesceHint('internal', growing)).toMatch(/^Internal producer: you can pause/);
     expect(quiesceHint('tenant', growing)).toMatch(/^Tenant-driven: the source cannot be stopped/);

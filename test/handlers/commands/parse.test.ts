@@ -30,7 +30,10 @@ describe('parseCommandText', () => {
   });
 
   it('normalises control characters pasted from a terminal', () => {
-    expect(parseCommandText('diagnose\u0007\twebhooks\u200b', ids)).toEqual({ kind: 'diagnose', workflowIds: ['webhooks'] });
+    expect(parseCommandText('diagnose\u0007\twebhooks\u200b', ids)).toEqual({
+      kind: 'diagnose',
+      workflowIds: ['webhooks'],
+    });
   });
 
   it('says what to type for an unknown subcommand', () => {

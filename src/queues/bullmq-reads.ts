@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import { JOB_FIELDS, toJobSummary, type JobState } from './job-summary';
+import { asNullableStrings, asNumber, asString, asStrings, execReplies } from './redis-replies';
+import type { JobSummary, StateCounts } from './types';
+
+/**
+ * Plain-command reads of one queue in BullMQ's key layout.
+ *
+ * Why not BullMQ's own getters: its `getCounts` and `getJobs` Lua scripts RPOP
+ * a legacy marker (`0:…`, written by BullMQ ≤ 4) off the `wait`/`paused` list
+ * when they find one — a write to Delphi's keys, whose BullMQ version we do not
+ * know. Every command here is a read (LLEN, LRANGE, ZCARD, ZRANGE, HEXISTS,
+ * GET, HMGET), and none walks a whole state: cost depends on the sample size,
+ * never on the backlog.
+ */
+
+/** Builds `<prefix>:<queue>:<suffix>`, BullMQ's own key builder. */
+export type KeyOf = (suffix: string) => string;
+
+const isLegacyMarker = (id: string): boolean => id.startsWith('0:');
+
+export interface StateRead {
+  readonly counts: StateCounts;
+  readonly isPaused: boolean;
+  readonly added: number;
+  readonly oldestFailedAt: number | null;
+  /** Next job to run (the wait list's tail: BullMQ pushes new jobs at the head). */
+  readonly nextWaitingId: string | null;
+  readonly failedIds: readonly string[];
+  readonly delayedIds: readonly string[];
+  readonly waitingIds: readonly string[];
+}
+
+/** Reads every count, id range and flag in one MULTI, so they describe one instant. */
+export async function readState(redis: Redis, key: KeyOf, sampleSize: number): Promise<StateRead> {
+  const n = Math.max(0, Math.floor(sampleSize));
+  // A range ending at -1 would mean "to the end": never let n = 0 walk a state.
+  const last = Math.max(1, n) - 1;
+  const replies = await execReplies(
+    redis
+      .multi()
+      .llen(key('wait'))
+      .llen(key('active'))
+      .zcard(key('delayed'))
+      .zcard(key('prioritized'))
+      .llen(key('paused'))
+      .zcard(key('failed'))
+      .zcard(key('completed'))
+      .zcard(key('waiting-children'))
+      // One extra element so a legacy marker at the tail does not shrink the sample.
+      .lrange(key('wait'), -(n + 1), -1)
+      .lrange(key('paused'), -2, -1)
+      .hexists(key('meta'), 'paused')
+      .get(key('id'))
+      .zrevrange(key('failed'), 0, last)
+      .zrange(key('failed'), 0, '0', 'WITHSCORES')
+      .zrange(key('delayed'), 0, String(last)),
+  );
+  const num = (i: number): number => asNumber(replies[i]);
+  // LRANGE returns head→tail; reverse so the next job to run comes first.
+  const waitTail = asStrings(replies[8]).reverse();
+  const pausedTail = asStrings(replies[9]).reverse();
+  const waitMarker = waitTail[0] !== undefined && isLegacyMarker(waitTail[0]) ? 1 : 0;
+  const pausedMarker = pausedTail[0] !== undefined && isLegacyMarker(pausedTail[0]) ? 1 : 0;
+  const waitingIds = waitTail.filter((id) => !isLegacyMarker(id));
+  const oldestFailed = asStrings(replies[13]);
+  return {
+    counts: {
+      waiting: Math.max(0, num(0) - waitMarker),
+      active: num(1),
+      delayed: num(2),
+      prioritized: num(3),
+      paused: Math.max(0, num(4) - pausedMarker),
+      failed: num(5),
+      completed: num(6),
+      waitingChildren: num(7),
+    },
+    isPaused: num(10) === 1,
+    added: num(11),
+    oldestFailedAt: oldestFailed[1] !== undefined ? asNumber(oldestFailed[1]) : null,
+    nextWaitingId: waitingIds[0] ?? pausedTail.find((id) => !isLegacyMarker(id)) ?? null,
+    failedIds: asStrings(replies[12]).slice(0, n),
+    delayedIds: asStrings(replies[14]).slice(0, n),
+    waitingIds: waitingIds.slice(0, n),
+  };
+}
+
+export interface JobRequest {
+  readonly id: string;
+  readonly state: JobState;
+}
+
+/** One pipelined HMGET per requested job; jobs removed meanwhile are skipped. */
+export async function readJobs(
+  redis: Redis,
+  key: KeyOf,
+  requests: readonly JobRequest[],
+): Promise<JobSummary[]> {
+  if (requests.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const request of requests) pipeline.hmget(key(request.id), ...JOB_FIELDS);
+  const replies = await execReplies(pipeline);
+  const jobs: JobSummary[] = [];
+  requests.forEach((request, i) => {
+    const job = toJobSummary(request.id, request.state, asNullableStrings(replies[i]));
+    if (job) jobs.push(job);
+  });
+  return jobs;
+}
+
+export interface RawDepth {
+  readonly depth: number;
+  readonly added: number;
+}
+
+/**
+ * The trend reading: jobs not yet done plus BullMQ's id counter (INCR'd on every
+ * add), in one MULTI so the two numbers belong to the same instant.
+ */
+export async function readRawDepth(redis: Redis, key: KeyOf): Promise<RawDepth> {
+  const replies = await execReplies(
+    redis
+      .multi()
+      .llen(key('wait'))
+      .llen(key('active'))
+      .zcard(key('delayed'))
+      .zcard(key('prioritized'))
+      .llen(key('paused'))
+      .zcard(key('waiting-children'))
+      .lindex(key('wait'), -1)
+      .lindex(key('paused'), -1)
+      .get(key('id')),
+  );
+  const markers = [replies[6], replies[7]].filter((tail) => {
+    const id = asString(tail);
+    return id !== null && isLegacyMarker(id);
+  }).length;
+  const depth = replies.slice(0, 6).reduce<number>((sum, reply) => sum + asNumber(reply), 0) - markers;
+  return { depth: Math.max(0, depth), added: asNumber(replies[8]) };
+}

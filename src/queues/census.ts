@@ -1,0 +1,132 @@
+import type { Redis } from 'ioredis';
+import { prefixOf } from './census-prefix';
+import { asString, execReplies } from './redis-replies';
+import type { Census, CensusPrefix } from './types';
+
+export interface CensusOptions {
+  /**
+   * Stop after this many keys have been read from SCAN. Checked after each SCAN
+   * reply, so the census reads at most `keyBudget` plus one reply (about
+   * `count` keys) — this bounds memory and Redis work on a huge keyspace.
+   */
+  readonly keyBudget: number;
+  /**
+   * Stop once this much wall time has passed, checked between SCAN calls: one
+   * SCAN is O(count), so the overshoot is one call. Bounds how long a
+   * diagnosis waits on the census, whatever the server's load.
+   */
+  readonly timeBudgetMs: number;
+  /** SCAN COUNT hint per call (default 250): a few ms of server time each. */
+  readonly count?: number;
+  /** Delphi's BullMQ prefix (`bull`): a workflow's queue lives at `<queuePrefix>:<queue>`. */
+  readonly queuePrefix: string;
+  readonly workflows: readonly { readonly id: string; readonly queue: string }[];
+  /** Largest prefixes reported besides the workflows' own (default 15). */
+  readonly maxPrefixes?: number;
+}
+
+/** TYPE calls are sampled, not per key: at most this many per prefix and in all. */
+export const TYPES_PER_PREFIX = 2;
+export const TYPES_TOTAL = 100;
+const DEFAULT_COUNT = 250;
+const DEFAULT_MAX_PREFIXES = 15;
+
+interface Group {
+  keys: number;
+  readonly examples: string[];
+}
+
+/**
+ * What lives in the Redis database, by key prefix: answers "is this really
+ * Delphi's queue Redis, and are the queues where we expect them?". SCAN only
+ * (never KEYS: it would block Redis for everyone during an incident), bounded
+ * by the budgets above. When a budget stops the scan, counts are scaled by
+ * DBSIZE / scanned, which assumes SCAN's order is unrelated to prefixes (it
+ * walks hash buckets, so it is) and `complete` is false.
+ */
+export async function runCensus(redis: Redis, options: CensusOptions): Promise<Census> {
+  const started = Date.now();
+  const count = options.count ?? DEFAULT_COUNT;
+  const groups = new Map<string, Group>();
+  let scanned = 0;
+  let stoppedBy: Census['stoppedBy'];
+  let cursor = '0';
+  for (;;) {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', count);
+    cursor = next;
+    for (const key of keys) {
+      scanned += 1;
+      const prefix = prefixOf(key);
+      const group = groups.get(prefix) ?? { keys: 0, examples: [] };
+      group.keys += 1;
+      if (group.examples.length < TYPES_PER_PREFIX) group.examples.push(key);
+      groups.set(prefix, group);
+    }
+    if (cursor === '0') break;
+    if (scanned >= options.keyBudget) {
+      stoppedBy = 'keys';
+      break;
+    }
+    if (Date.now() - started >= options.timeBudgetMs) {
+      stoppedBy = 'time';
+      break;
+    }
+  }
+  const totalKeys = await redis.dbsize();
+  // SCAN may return a key twice (rehashing), so a complete scan trusts its own count.
+  const scale = stoppedBy === undefined || scanned === 0 ? 1 : totalKeys / scanned;
+
+  const workflowsByPrefix = new Map<string, string[]>();
+  for (const workflow of options.workflows) {
+    const prefix = `${options.queuePrefix}:${workflow.queue}`;
+    workflowsByPrefix.set(prefix, [...(workflowsByPrefix.get(prefix) ?? []), workflow.id]);
+  }
+  const ranked = [...groups.entries()].sort(([a, ga], [b, gb]) => gb.keys - ga.keys || (a < b ? -1 : 1));
+  const chosen = ranked.slice(0, options.maxPrefixes ?? DEFAULT_MAX_PREFIXES);
+  for (const prefix of workflowsByPrefix.keys()) {
+    if (chosen.some(([p]) => p === prefix)) continue;
+    // A workflow's prefix is always reported; 0 keys means none was seen.
+    chosen.push([prefix, groups.get(prefix) ?? { keys: 0, examples: [] }]);
+  }
+  const types = await sampleTypes(redis, chosen);
+
+  const prefixes: CensusPrefix[] = chosen
+    .map(([prefix, group]) => ({
+      prefix,
+      // `none`: no key seen; `unknown`: keys seen, but the TYPE budget ran out before them.
+      type: types.get(prefix) ?? (group.keys === 0 ? 'none' : 'unknown'),
+      keys: Math.round(group.keys * scale),
+      workflows: workflowsByPrefix.get(prefix) ?? [],
+    }))
+    .sort((a, b) => b.keys - a.keys || (a.prefix < b.prefix ? -1 : 1));
+  return {
+    scannedKeys: scanned,
+    totalKeys,
+    complete: stoppedBy === undefined,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    elapsedMs: Date.now() - started,
+    prefixes,
+  };
+}
+
+/** One pipelined TYPE per example key, biggest prefixes first, within TYPES_TOTAL. */
+async function sampleTypes(redis: Redis, chosen: readonly [string, Group][]): Promise<Map<string, string>> {
+  const asks: { prefix: string; key: string }[] = [];
+  for (const [prefix, group] of chosen) {
+    for (const key of group.examples) if (asks.length < TYPES_TOTAL) asks.push({ prefix, key });
+  }
+  const result = new Map<string, string>();
+  if (asks.length === 0) return result;
+  const pipeline = redis.pipeline();
+  for (const ask of asks) pipeline.type(ask.key);
+  const replies = await execReplies(pipeline);
+  const seen = new Map<string, Set<string>>();
+  asks.forEach((ask, i) => {
+    const type = asString(replies[i]);
+    // `none`: the key expired or was deleted since SCAN saw it; it says nothing.
+    if (type === null || type === 'none') return;
+    seen.set(ask.prefix, (seen.get(ask.prefix) ?? new Set()).add(type));
+  });
+  for (const [prefix, set] of seen) result.set(prefix, set.size === 1 ? ([...set][0] ?? 'none') : 'mixed');
+  return result;
+}
