@@ -57,6 +57,14 @@ export function newCorrelationId(): string {
   return `sj-${randomBytes(5).toString('hex')}`;
 }
 
+/** Duck-typed: errors from another realm (a vm, a worker) are not `instanceof Error`. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  ) {
+    return (error as { message: string }).message;
+  }
+  return String(error);
 }

@@ -1,4 +1,4 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -32,13 +32,15 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.SIGNOZ_API_KEY',
 ];
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({
+/** `destination` lets tests read the lines exactly as production would write them. */
+export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const settings: LoggerOptions = {
     name: 'stuckjobs',
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     ...options,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 /** A logger that drops everything: tests and benchmarks that do not read logs. */

@@ -9,7 +9,6 @@ import type {
   ProbeResult,
   RecordingsDetails,
   SignozDetails,
-  UpstreamReport,
   WebhookTarget,
 } from './types';
 import { createWebhookEndpointsProbe } from './webhook-endpoints';
@@ -48,19 +47,4 @@ export function createUpstreamProbes(config: ProbeConfig): UpstreamProbes {
     recordings: createRecordingsProbe({ ...config.recordings, timeoutMs }),
     webhookEndpoints: createWebhookEndpointsProbe({ timeoutMs }),
   };
-}
-
-/** Every probe at once; the slowest one bounds the wait. */
-export async function runUpstreamProbes(
-  probes: UpstreamProbes,
-  webhookTargets: readonly WebhookTarget[],
-): Promise<UpstreamReport> {
-  const [docker, signoz, stripe, recordings, webhookEndpoints] = await Promise.all([
-    probes.docker(),
-    probes.signoz(),
-    probes.stripe(),
-    probes.recordings(),
-    probes.webhookEndpoints(webhookTargets),
-  ]);
-  return { docker, signoz, stripe, recordings, webhookEndpoints };
 }

@@ -17,15 +17,21 @@ const HINTS: Readonly<Record<string, string>> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
 };
 
-/** `code` of a Node or undici error, looking one `cause` deep (fetch-style wrapping). */
+const CODE_IN_MESSAGE = new RegExp(`\\b(${Object.keys(HINTS).join('|')})\\b`);
+
+/**
+ * `code` of a Node or undici error, looking a few `cause`s deep (fetch-style
+ * wrapping). SDKs that re-wrap errors they do not recognise (the AWS SDK does,
+ * e.g. across realms) keep the code only in the message, so look there last.
+ */
 export function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 3; depth++) {
-    if (typeof current !== 'object') return undefined;
+    if (typeof current !== 'object') break;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') return code;
     current = (current as { cause?: unknown }).cause;
   }
-  return undefined;
+  return CODE_IN_MESSAGE.exec(errorMessage(error))?.[1];
 }
 
 /** Reasons are one line: collapse whitespace and cut long upstream messages. */

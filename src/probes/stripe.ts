@@ -33,22 +33,19 @@ function connection(apiUrl: string | undefined): Pick<Stripe.StripeConfig, 'host
  */
 export function createStripeProbe(options: StripeProbeOptions): () => Promise<ProbeResult> {
   const { secretKey, apiUrl, timeoutMs, slowMs = STRIPE_SLOW_MS } = options;
+  if (secretKey === undefined) return () => Promise.resolve(notConfigured('stripe', 'STRIPE_SECRET_KEY'));
+  // One client for the bot's lifetime: it keeps its connection pool between diagnoses.
+  const stripe = new Stripe(secretKey, {
+    maxNetworkRetries: 0,
+    timeout: timeoutMs,
+    telemetry: false,
+    ...connection(apiUrl),
+  });
+  const deadline = { timeoutMs, onTimeout: 'down' as const, subject: 'Stripe API' };
   return async () => {
-    if (secretKey === undefined) return notConfigured('stripe', 'STRIPE_SECRET_KEY');
-    const deadline = {
-      timeoutMs,
-      onTimeout: 'down' as const,
-      subject: 'Stripe API',
-    };
     return safeProbe<undefined>('stripe', deadline, async () => {
       const started = performance.now();
       try {
-        const stripe = new Stripe(secretKey, {
-          maxNetworkRetries: 0,
-          timeout: timeoutMs,
-          telemetry: false,
-          ...connection(apiUrl),
-        });
         await stripe.balance.retrieve();
       } catch (error) {
         return outcomeOf(error, timeoutMs);
@@ -80,7 +77,11 @@ function outcomeOf(error: unknown, timeoutMs: number): ProbeOutcome<undefined> {
   }
   if (error instanceof Stripe.errors.StripeConnectionError) {
     const timedOut = /timeout/i.test(error.message);
-    const cause = error.detail instanceof Error ? describeNetworkError(error.detail) : error.message;
+    // `detail` is the socket error; not `instanceof Error` when it comes from another realm.
+    const cause =
+      typeof error.detail === 'object' && error.detail !== null
+        ? describeNetworkError(error.detail)
+        : error.message;
     const why = timedOut ? `did not answer within ${timeoutMs} ms` : `unreachable: ${scrubKeys(cause)}`;
     return { status: 'down', reason: `Stripe API ${why}` };
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import type { UpstreamProbes } from '../probes';
-import type { ProbeResult, UpstreamReport, WebhookTarget } from '../probes/types';
+import type { EndpointsDetails, ProbeResult, UpstreamReport, WebhookTarget } from '../probes/types';
 import type { Census, DepthReading, QueueBackend, QueueSnapshot } from '../queues/types';
 import type { AnyWorkflow, WorkflowId } from '../workflows/types';
 import { statusFromFailureReason } from '../workflows/webhooks';
@@ -60,16 +60,14 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest = {}
   const has = (workflowId: WorkflowId) => selected.some((w) => w.id === workflowId);
 
   const snapshots = await Promise.all(selected.map((workflow) => readSnapshot(deps, workflow)));
-  const webhookSample = snapshots.find((read) => read.workflow.id === 'webhooks')?.snapshot?.sample ?? [];
+  const webhookRead = snapshots.find((read) => read.workflow.id === 'webhooks');
 
   const upstreamPromise = settleAll({
     docker: deps.probes.docker(),
     signoz: deps.probes.signoz(),
     stripe: has('billing') ? deps.probes.stripe() : undefined,
     recordings: has('recordings') ? deps.probes.recordings() : undefined,
-    webhookEndpoints: has('webhooks')
-      ? deps.probes.webhookEndpoints(webhookTargets(webhookSample))
-      : undefined,
+    webhookEndpoints: webhookRead ? probeWebhookTargets(deps.probes, webhookRead) : undefined,
   });
   const censusPromise = deps.census().then(
     (census): CensusOutcome => ({ ok: true, census }),
@@ -147,6 +145,21 @@ function upstreamOf(id: WorkflowId, upstream: Partial<UpstreamReport>): ProbeRes
     case 'billing':
       return upstream.stripe;
   }
+}
+
+/** Without a sample there are no targets to check, which is not the same as "none failing". */
+function probeWebhookTargets(
+  probes: UpstreamProbes,
+  read: QueueRead,
+): Promise<ProbeResult<EndpointsDetails>> {
+  if (!read.snapshot) {
+    return Promise.resolve({
+      probe: 'webhook-endpoints',
+      status: 'unknown',
+      reason: 'no job sample to read tenant targets from (the queue could not be read)',
+    });
+  }
+  return probes.webhookEndpoints(webhookTargets(read.snapshot.sample));
 }
 
 const urlCarrier = z.object({ url: z.string() });

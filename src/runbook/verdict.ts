@@ -1,4 +1,4 @@
-import type { DockerDetails, EndpointsDetails, ProbeResult } from '../probes/types';
+import type { DockerDetails, ProbeResult } from '../probes/types';
 import type { QueueSnapshot } from '../queues/types';
 import type { ProducerKind, WorkflowId } from '../workflows/types';
 import type { Trend, Verdict } from './diagnosis';
@@ -152,8 +152,4 @@ export function quiesceHint(producer: ProducerKind, trend: Trend | undefined): s
   return producer === 'internal'
     ? 'Internal producer: you can pause the producing service while you investigate, so the queue stops growing.'
     : 'Tenant-driven: the source cannot be stopped; focus on the consumer.';
-}
-
-export function failingHosts(result: ProbeResult<EndpointsDetails> | undefined): string[] {
-  return (result?.details?.endpoints ?? []).filter((e) => e.status === 'down').map((e) => e.host);
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 
 export interface RecordedCommand {
@@ -32,10 +33,40 @@ export async function clientAddress(redis: Redis): Promise<string> {
 }
 
 /**
- * Record every command the server executes, via MONITOR on a connection of
- * its own. Stopping sends a sentinel from another connection and waits until
- * MONITOR shows it: Redis feeds monitors in execution order, so everything
- * issued before stop() is then recorded.
+ * Parses one MONITOR line: `+1700000000.123456 [0 127.0.0.1:5000] "hset" "k" "v"`.
+ * Arguments are double-quoted with C-style escapes (\" \\ \n \r \t \xHH).
+ */
+export function parseMonitorLine(line: string): { source: string; args: string[] } | undefined {
+  const head = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] /.exec(line);
+  if (!head?.[1]) return undefined;
+  const args: string[] = [];
+  const rest = line.slice(head[0].length);
+  const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', a: '\u0007', b: '\b' };
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] !== '"') continue;
+    let arg = '';
+    for (i++; i < rest.length && rest[i] !== '"'; i++) {
+      if (rest[i] !== '\\') {
+        arg += rest[i];
+        continue;
+      }
+      const next = rest[++i] ?? '';
+      if (next === 'x') {
+        arg += String.fromCharCode(parseInt(rest.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else arg += escapes[next] ?? next;
+    }
+    args.push(arg);
+  }
+  return { source: head[1], args };
+}
+
+/**
+ * Record every command the server executes, via MONITOR on a raw socket of its
+ * own (ioredis can misread MONITOR lines that arrive with its +OK under load).
+ * Stopping sends a sentinel from another connection and waits until MONITOR
+ * shows it: Redis feeds monitors in execution order, so everything issued
+ * before stop() is then recorded.
  */
 export async function startCommandCounter(
   url: string,
@@ -45,21 +76,51 @@ export async function startCommandCounter(
   sentinel.on('error', () => undefined);
   const sentinelAddress = await clientAddress(sentinel);
   const token = `command-counter-${randomBytes(6).toString('hex')}`;
-  const base = new Redis(url, { lazyConnect: true });
-  const monitor = await base.monitor();
-  monitor.on('error', () => undefined);
+  const { hostname, port, password } = new URL(url);
+  const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+  socket.on('error', () => undefined);
 
   const recorded: RecordedCommand[] = [];
   let sawSentinel: (() => void) | undefined;
+  let okReplies = 0;
+  let monitoring: (() => void) | undefined;
   const sources = options.sources ? new Set(options.sources) : undefined;
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source === sentinelAddress) {
-      if (args.includes(token)) sawSentinel?.();
-      return;
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.indexOf('\r\n')) !== -1) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 2);
+      if (line === '+OK') {
+        okReplies++;
+        monitoring?.();
+        continue;
+      }
+      const parsed = parseMonitorLine(line);
+      if (!parsed) continue;
+      if (parsed.source === sentinelAddress) {
+        if (parsed.args.includes(token)) sawSentinel?.();
+        continue;
+      }
+      if (sources && parsed.source !== 'lua' && !sources.has(parsed.source)) continue;
+      const [name = '', ...rest] = parsed.args;
+      recorded.push({ name: name.toUpperCase(), args: rest, source: parsed.source });
     }
-    if (sources && source !== 'lua' && !sources.has(source)) return;
-    const [name = '', ...rest] = args;
-    recorded.push({ name: name.toUpperCase(), args: rest, source });
+  });
+  // AUTH (when the URL has a password) and MONITOR each answer +OK; after both, lines are commands.
+  const expectedOks = password ? 2 : 1;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('MONITOR did not start within 5 s')), 5_000);
+    monitoring = () => {
+      if (okReplies < expectedOks) return;
+      clearTimeout(timer);
+      monitoring = undefined;
+      resolve();
+    };
+    if (password) socket.write(`AUTH ${decodeURIComponent(password)}\r\n`);
+    socket.write('MONITOR\r\n');
   });
 
   let stopped: Promise<RecordedCommand[]> | undefined;
@@ -77,8 +138,7 @@ export async function startCommandCounter(
         sentinel.echo(token).catch(reject);
       });
     } finally {
-      monitor.disconnect();
-      base.disconnect();
+      socket.destroy();
       await sentinel.quit().catch(() => sentinel.disconnect());
     }
     return [...recorded];

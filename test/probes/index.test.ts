@@ -1,4 +1,4 @@
-import { createUpstreamProbes, runUpstreamProbes, type ProbeConfig } from '../../src/probes';
+import { createUpstreamProbes, type ProbeConfig } from '../../src/probes';
 
 const unconfigured: ProbeConfig = {
   opsContainers: ['voiceai-tasker', 'voiceai-scaler'],
@@ -11,7 +11,13 @@ const unconfigured: ProbeConfig = {
 describe('createUpstreamProbes', () => {
   it('wires one probe per upstream, each naming the variable it lacks', async () => {
     const probes = createUpstreamProbes(unconfigured);
-    const report = await runUpstreamProbes(probes, []);
+    const report = {
+      docker: await probes.docker(),
+      signoz: await probes.signoz(),
+      stripe: await probes.stripe(),
+      recordings: await probes.recordings(),
+      webhookEndpoints: await probes.webhookEndpoints([]),
+    };
     expect(report.docker).toMatchObject({
       probe: 'docker',
       status: 'unknown',

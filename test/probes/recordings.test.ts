@@ -1,4 +1,5 @@
 import nock from 'nock';
+import { closedPortUrl } from '../helpers/loopback';
 import { createRecordingsProbe, type RecordingsProbeOptions } from '../../src/probes/recordings';
 
 const ENDPOINT = 'http://s3.test:9000';
@@ -103,9 +104,8 @@ describe('recordings probe', () => {
   });
 
   it('is down when the S3 endpoint cannot be reached', async () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:9000'), { code: 'ECONNREFUSED' });
-    nock(ENDPOINT).head('/delphi-recordings/').replyWithError(refused);
-    const result = await probe()();
+    // A real refused connection on loopback: nock's injected socket errors arrive twice.
+    const result = await probe({ s3Endpoint: await closedPortUrl(), timeoutMs: 5_000 })();
     expect(result.status).toBe('down');
     expect(result.reason).toBe('cannot reach S3 for delphi-recordings: connection refused (ECONNREFUSED)');
   });

@@ -1,4 +1,5 @@
 import nock from 'nock';
+import { closedPortUrl } from '../helpers/loopback';
 import { createStripeProbe, scrubKeys } from '../../src/probes/stripe';
 
 const KEY = 'sk_test_51FakeKeyForProbeTests0123456789';
@@ -92,10 +93,8 @@ describe('stripe probe', () => {
   });
 
   it('is down when Stripe cannot be reached', async () => {
-    // nock 14 hangs on a plain-object error; an Error instance is delivered as a socket error.
-    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
-    nock(API).get('/v1/balance').replyWithError(refused);
-    const result = await probe()();
+    // A real refused connection on loopback: nock's injected socket errors arrive twice.
+    const result = await probe({ apiUrl: await closedPortUrl(), timeoutMs: 5_000 })();
     expect(result.status).toBe('down');
     expect(result.reason).toMatch(/^Stripe API unreachable: connection refused \(ECONNREFUSED\)$/);
   });

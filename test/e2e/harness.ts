@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { startBot, type RunningBot } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger, type Logger } from '../../src/logger';
+import { SlackEmulator } from '../../src/sandbox';
+import { createServices, type Services } from '../../src/services';
+import { testRedisUrl } from '../helpers/redis';
+
+export interface Harness {
+  readonly emulator: SlackEmulator;
+  readonly bot: RunningBot;
+  readonly services: Services;
+  readonly config: Config;
+  /** Every log line the bot wrote, parsed. */
+  readonly logLines: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Environment as the bot would read it; REDIS_URL defaults to the test Redis. */
+  readonly env: Record<string, string>;
+  /** Replace parts of the real services (e.g. a diagnose that throws). */
+  readonly override?: (services: Services) => Partial<Services>;
+}
+
+/** A logger that keeps its JSON lines in memory, with the production redaction. */
+function capturingLogger(lines: Record<string, unknown>[]): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return createLogger({ level: 'debug' }, sink);
+}
+
+/**
+ * The real Bolt app in HTTP mode on loopback, wired to the real services
+ * (Redis, BullMQ, probes) and talking to the Slack emulator.
+ */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const signingSecret = randomBytes(16).toString('hex');
+  const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
+  const emulator = await SlackEmulator.start({ signingSecret, botToken });
+  const config = loadConfig({
+    REDIS_URL: testRedisUrl(),
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: emulator.apiUrl,
+    ...options.env,
+  });
+  const logLines: Record<string, unknown>[] = [];
+  const logger = capturingLogger(logLines);
+  const real = createServices(config, logger);
+  const services: Services = { ...real, ...options.override?.(real) };
+  const bot = await startBot({
+    mode: 'http',
+    botToken,
+    signingSecret,
+    slackApiUrl: emulator.apiUrl,
+    port: 0,
+    host: '127.0.0.1',
+    services,
+    health: () => services.health(),
+    logger,
+    slackRetries: 0,
+  });
+  emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+  return {
+    emulator,
+    bot,
+    services,
+    config,
+    logLines,
+    close: async () => {
+      await bot.stop();
+      await Promise.allSettled([real.close(), emulator.close()]);
+    },
+  };
+}
