@@ -8,8 +8,8 @@ import { createServices } from './services';
 export interface Runtime {
   readonly port: number;
   readonly mode: Config['mode'];
-  /** The emulator's Web API base, in sandbox mode. */
-  readonly sandboxApiUrl?: string;
+  /** The local Slack, in sandbox mode. */
+  readonly sandbox?: SlackEmulator;
   stop(): Promise<void>;
 }
 
@@ -68,7 +68,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   return {
     port: bot.port,
     mode: config.mode,
-    sandboxApiUrl: emulator?.apiUrl,
+    sandbox: emulator,
     stop: () =>
       (stopping ??= (async () => {
         // Stop taking requests first, then release what they used.

@@ -1,0 +1,47 @@
+import { loadConfig } from '../src/config';
+import { silentLogger } from '../src/logger';
+import { startRuntime } from '../src/runtime';
+import { closedPortUrl } from './helpers/loopback';
+import { randomPrefix, testRedisUrl } from './helpers/redis';
+
+describe('startRuntime', () => {
+  it('starts the sandbox without Slack credentials, serves /healthz and stops cleanly', async () => {
+    const port = Number(new URL(await closedPortUrl()).port);
+    const config = loadConfig({
+      PORT: String(port),
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: randomPrefix('rt'),
+    });
+    expect(config.mode).toBe('sandbox');
+    const runtime = await startRuntime(config, silentLogger);
+    try {
+      expect(runtime.port).toBe(port);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+
+      const reply = await runtime.sandbox!.sendSlashCommand({ text: 'help' });
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ response_type: 'ephemeral' });
+    } finally {
+      await runtime.stop();
+      await runtime.stop();
+    }
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('answers 503 on /healthz when Redis does not answer', async () => {
+    const port = Number(new URL(await closedPortUrl()).port);
+    const deadRedis = `redis://127.0.0.1:${new URL(await closedPortUrl()).port}`;
+    const runtime = await startRuntime(
+      loadConfig({ PORT: String(port), REDIS_URL: deadRedis }),
+      silentLogger,
+    );
+    try {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ ok: false });
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
