@@ -23,8 +23,15 @@ const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, ok: 
 /** header, summary, upstream, census, footer, two dividers, one truncation note. */
 const FIXED_BLOCKS = 8;
 const BLOCKS_PER_WORKFLOW = 2;
-/** Room left for workflow sections once the fixed parts took theirs (see LIMITS.totalText). */
-const WORKFLOW_TEXT_BUDGET = 8_000;
+/**
+ * How LIMITS.totalText (12,000) is shared, so the sum of the parts always fits:
+ * header, summary and footer take under 1,000; the upstream and census sections
+ * are capped below; workflows get the rest.
+ */
+const TRUNCATION_NOTE_MAX = 400;
+const UPSTREAM_TEXT_MAX = 2_500;
+const CENSUS_TEXT_MAX = 1_500;
+const WORKFLOW_TEXT_BUDGET = LIMITS.totalText - 1_000 - UPSTREAM_TEXT_MAX - CENSUS_TEXT_MAX;
 const REASON_MAX = 200;
 
 export function diagnosisMessage(view: DiagnosisView): BuiltMessage {
@@ -62,7 +69,7 @@ export function diagnosisMessage(view: DiagnosisView): BuiltMessage {
           `:scissors: ${omitted.length} more workflow(s) not shown to stay within Slack's limits: ` +
             omitted.map((w) => `${w.id} (${w.verdict.kind})`).join(', ') +
             '. Use `/stuckjobs diagnose <workflow>` for one of them.',
-          LIMITS.sectionText,
+          TRUNCATION_NOTE_MAX,
         ),
       ),
     );
@@ -172,14 +179,16 @@ function upstreamText(diagnosis: Diagnosis): string {
     const head =
       endpoint.head.status !== undefined
         ? `HEAD ${endpoint.head.status}`
-        : `HEAD failed: ${endpoint.head.error ?? 'no answer'}`;
+        : endpoint.status === 'unknown'
+          ? (endpoint.head.error ?? 'not probed')
+          : `HEAD failed: ${endpoint.head.error ?? 'no answer'}`;
     lines.push(
       `      ${probeEmoji[endpoint.status]} \`${escapeMrkdwn(truncate(endpoint.host, 100))}\` ${escapeMrkdwn(head)} · ${endpoint.jobs} jobs${codes ? ` · failed with ${codes}` : ''}`,
     );
   }
   line('Recordings bucket', u.recordings);
   line('Stripe', u.stripe);
-  return truncate(lines.join('\n'), LIMITS.sectionText);
+  return truncate(lines.join('\n'), UPSTREAM_TEXT_MAX);
 }
 
 function censusText(outcome: CensusOutcome, queuePrefix: string): string {
@@ -202,11 +211,11 @@ function censusText(outcome: CensusOutcome, queuePrefix: string): string {
     ]
       .filter(Boolean)
       .join('\n'),
-    LIMITS.sectionText,
+    CENSUS_TEXT_MAX,
   );
 }
 
 function fallbackText(diagnosis: Diagnosis): string {
   const parts = diagnosis.workflows.map((w) => `${w.title}: ${singleLine(w.verdict.headline)}`);
-  return truncate(`Stuck jobs diagnosis — ${parts.join('; ')}`, LIMITS.sectionText);
+  return truncate(escapeMrkdwn(`Stuck jobs diagnosis — ${parts.join('; ')}`), LIMITS.sectionText);
 }

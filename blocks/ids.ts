@@ -4,11 +4,6 @@
  */
 export const COMMAND = '/stuckjobs' as const;
 
-export const ActionId = {
-  replayApprove: 'replay_approve',
-  replayDeny: 'replay_deny',
-} as const;
-
 export const BlockId = {
   diagnosisHeader: 'diagnosis_header',
   diagnosisSummary: 'diagnosis_summary',
@@ -20,5 +15,6 @@ export const BlockId = {
   verdictPrefix: 'diagnosis_verdict_',
   truncationNote: 'truncation_note',
   usage: 'usage',
+  usageNote: 'usage_note',
   error: 'error',
 } as const;

@@ -1,5 +1,3 @@
-import type { KnownBlock } from '@slack/types';
-
 /** Slack's documented Block Kit limits (reference/slack-notes.md). */
 export const LIMITS = {
   blocksPerMessage: 50,
@@ -142,11 +140,6 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
   if (totalText > LIMITS.totalText)
     problems.push(`${totalText} characters of block text (keep under ${LIMITS.totalText})`);
   return problems;
-}
-
-export function assertValidMessage(message: { text: string; blocks: readonly KnownBlock[] }): void {
-  const problems = findBlockKitViolations(message);
-  if (problems.length > 0) throw new Error(`invalid Block Kit: ${problems.join('; ')}`);
 }
 
 /** Characters of text in text objects anywhere inside `blocks` (what Slack counts toward msg_blocks_too_long). */

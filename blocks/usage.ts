@@ -21,7 +21,7 @@ export function usageMessage(view: UsageView): BuiltMessage {
     blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
   blocks.push(
     section(BlockId.usage, lines.join('\n')),
-    context(`${BlockId.usage}_note`, 'Diagnose is read-only. Replays always need a second approver.'),
+    context(BlockId.usageNote, 'Diagnose is read-only. Replays always need a second approver.'),
   );
   const text = view.problem
     ? `${view.problem} Try: ${COMMAND} diagnose [workflow]`

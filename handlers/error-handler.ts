@@ -1,19 +1,73 @@
 import type { App } from '@slack/bolt';
-import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import { z } from 'zod';
 import { errorMessageBlocks } from '../blocks/usage';
 import { asCodedError, ErrorCode, newCorrelationId } from '../src/errors';
 import type { Logger } from '../src/logger';
 
-/** Where to answer: a slash command or a click both carry a channel and a user, in different places. */
-const commandBody = z.object({ channel_id: z.string(), user_id: z.string() });
-const actionBody = z.object({ channel: z.object({ id: z.string() }), user: z.object({ id: z.string() }) });
+/** Bolt does not export this type from its root; the last `app.error` overload takes it. */
+type ExtendedErrorHandlerArgs = Parameters<Extract<Parameters<App['error']>[0], (args: never) => unknown>>[0];
 
-function whereToAnswer(body: unknown): { channel: string; user: string } | undefined {
+/** Where to answer: commands and clicks both carry these, in different places. */
+const commandBody = z.object({
+  channel_id: z.string(),
+  user_id: z.string(),
+  response_url: z.url().optional(),
+});
+const actionBody = z.object({
+  channel: z.object({ id: z.string() }),
+  user: z.object({ id: z.string() }),
+  response_url: z.url().optional(),
+});
+
+interface Target {
+  readonly channel: string;
+  readonly user: string;
+  readonly responseUrl?: string;
+}
+
+function whereToAnswer(body: unknown): Target | undefined {
   const command = commandBody.safeParse(body);
-  if (command.success) return { channel: command.data.channel_id, user: command.data.user_id };
+  if (command.success) {
+    return {
+      channel: command.data.channel_id,
+      user: command.data.user_id,
+      responseUrl: command.data.response_url,
+    };
+  }
   const action = actionBody.safeParse(body);
-  if (action.success) return { channel: action.data.channel.id, user: action.data.user.id };
+  if (action.success) {
+    return {
+      channel: action.data.channel.id,
+      user: action.data.user.id,
+      responseUrl: action.data.response_url,
+    };
+  }
+  return undefined;
+}
+
+/** Slack's Web API errors that the user can fix, and how. */
+const SLACK_ERRORS: Readonly<Record<string, string>> = {
+  not_in_channel:
+    "I'm not in this channel, so I can't post the diagnosis here. Invite me with `/invite @stuckjobs`, then try again.",
+  channel_not_found:
+    "I can't see this channel. Invite me with `/invite @stuckjobs`, or run the command in a channel I'm in.",
+  is_archived: 'This channel is archived; run the command in the incident channel.',
+  ratelimited: 'Slack is rate-limiting me right now; try again in a minute.',
+};
+
+const slackPlatformError = z.object({
+  code: z.literal('slack_webapi_platform_error'),
+  data: z.object({ error: z.string() }),
+});
+
+/** The Slack error code behind a failure, looking through Bolt's and our wrappers. */
+function slackErrorOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 3; depth++) {
+    const parsed = slackPlatformError.safeParse(current);
+    if (parsed.success) return parsed.data.data.error;
+    current =
+      (current as { original?: unknown; cause?: unknown }).original ?? (current as { cause?: unknown }).cause;
+  }
   return undefined;
 }
 
@@ -31,18 +85,40 @@ export function registerErrorHandler(app: App, logger: Logger): void {
   app.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
     const coded = asCodedError(error);
     const correlationId = newCorrelationId();
-    logger.error({ err: coded.cause ?? coded, code: coded.code, correlationId }, 'listener failed');
     const target = whereToAnswer(body);
+    const slackError = slackErrorOf(error);
+    logger.error(
+      {
+        err: coded.cause ?? coded,
+        code: coded.code,
+        slackError,
+        correlationId,
+        user: target?.user,
+        channel: target?.channel,
+      },
+      'listener failed',
+    );
     if (!target) return;
-    const known = HUMAN_TEXT[coded.code];
+    const known = (slackError ? SLACK_ERRORS[slackError] : undefined) ?? HUMAN_TEXT[coded.code];
     const message = errorMessageBlocks({
-      message: known ?? 'Something went wrong on my side; nothing was changed.',
+      message: known ?? 'Something went wrong on my side.',
       correlationId,
     });
     try {
-      await app.client.chat.postEphemeral({ channel: target.channel, user: target.user, ...message });
+      // response_url works even where the bot cannot post, which is often why we are here.
+      if (target.responseUrl) await postToResponseUrl(target.responseUrl, message);
+      else await app.client.chat.postEphemeral({ channel: target.channel, user: target.user, ...message });
     } catch (postError) {
       logger.error({ err: postError, correlationId }, 'could not tell the user about the failure');
     }
   });
+}
+
+async function postToResponseUrl(url: string, message: { text: string; blocks: unknown[] }): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
+  });
+  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
 }

@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
 import { registerHandlers } from '../handlers';
-import type { HandlerServices } from '../handlers/services';
+import type { HandlerServices } from './services';
 import { boltLogger } from './bolt-logger';
+import { ConfigError } from './errors';
 import type { Logger } from './logger';
 import type { HealthReport } from './services';
 
@@ -63,7 +64,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const customRoutes = [healthRoute(options.health, options.logger)];
 
   if (options.mode === 'socket') {
-    if (!options.appToken) throw new Error('Socket Mode needs SLACK_APP_TOKEN');
+    if (!options.appToken)
+      throw new ConfigError('Socket Mode needs SLACK_APP_TOKEN', ['SLACK_APP_TOKEN: required']);
     const app = new App({
       token: options.botToken,
       appToken: options.appToken,
@@ -77,10 +79,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     });
     registerHandlers(app, options.services, options.logger);
     await app.start();
-    return { app, port: options.port, stop: () => app.stop() as Promise<void> };
+    let stoppingSocket: Promise<void> | undefined;
+    return {
+      app,
+      port: options.port,
+      stop: () => (stoppingSocket ??= (app.stop() as Promise<void>).catch(() => undefined)),
+    };
   }
 
-  if (!options.signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
+  if (!options.signingSecret) {
+    throw new ConfigError('HTTP mode needs SLACK_SIGNING_SECRET', ['SLACK_SIGNING_SECRET: required']);
+  }
   const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
     endpoints: '/slack/events',

@@ -14,13 +14,19 @@ export function boltLogger(logger: Logger): SlackLogger {
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...parts: unknown[]): void => {
+      // Objects become fields, not text, so pino's redaction paths apply to them.
       const error = parts.find((part): part is Error => part instanceof Error);
+      const fields = Object.assign(
+        {},
+        ...parts.filter(
+          (part): part is object => typeof part === 'object' && part !== null && !(part instanceof Error),
+        ),
+      ) as Record<string, unknown>;
       const text = parts
-        .filter((part) => !(part instanceof Error))
-        .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
+        .filter((part) => typeof part !== 'object' || part === null)
+        .map(String)
         .join(' ');
-      if (error) log[level]({ err: error }, text);
-      else log[level](text);
+      log[level]({ ...fields, ...(error ? { err: error } : {}) }, text);
     };
   return {
     debug: write('debug'),

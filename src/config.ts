@@ -76,6 +76,8 @@ export const envSchema = z.object({
   SIGNOZ_API_KEY: optionalText,
   SIGNOZ_DASHBOARD_URL: optionalUrl('a SigNoz dashboard URL'),
   SIGNOZ_SERVICE: z.string().min(1).default('ops'),
+  /** Tenant probes refuse private, loopback and metadata addresses unless this is true (the sandbox, tests). */
+  WEBHOOK_PROBE_ALLOW_PRIVATE: booleanFlag.default(false),
   OPS_DOCKER_URL: optionalText.pipe(
     z
       .string()
@@ -121,6 +123,7 @@ export interface Config {
     readonly service: string;
   };
   readonly opsDockerUrl?: string;
+  readonly webhookProbeAllowPrivate: boolean;
   readonly opsContainers: readonly string[];
   readonly workflows: readonly AnyWorkflow[];
   readonly trendWindowMs: number;
@@ -154,7 +157,7 @@ export function loadConfig(
     else overrides = result;
   }
 
-  if (parsed.success) problems.push(...crossFieldProblems(parsed.data));
+  problems.push(...crossFieldProblems(env));
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(
       `stuckjobs cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -164,18 +167,20 @@ export function loadConfig(
   return toConfig(parsed.data, overrides);
 }
 
-function crossFieldProblems(env: Env): string[] {
+/** Read from the raw environment, so they are reported even when other variables are malformed. */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const has = (name: string) => (env[name] ?? '').trim() !== '';
   const problems: string[] = [];
-  const connected = env.SLACK_SIGNING_SECRET !== undefined || env.SLACK_APP_TOKEN !== undefined;
-  if (connected && env.SLACK_BOT_TOKEN === undefined) {
+  const connected = has('SLACK_SIGNING_SECRET') || has('SLACK_APP_TOKEN');
+  if (connected && !has('SLACK_BOT_TOKEN')) {
     problems.push('SLACK_BOT_TOKEN: required with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (xoxb-…)');
   }
-  if (env.SLACK_BOT_TOKEN !== undefined && !connected) {
+  if (has('SLACK_BOT_TOKEN') && !connected) {
     problems.push(
       'SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
     );
   }
-  if (env.SIGNOZ_API_KEY !== undefined && env.SIGNOZ_URL === undefined) {
+  if (has('SIGNOZ_API_KEY') && !has('SIGNOZ_URL')) {
     problems.push('SIGNOZ_URL: required when SIGNOZ_API_KEY is set');
   }
   return problems;
@@ -224,6 +229,7 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
       service: env.SIGNOZ_SERVICE,
     },
     opsDockerUrl: env.OPS_DOCKER_URL,
+    webhookProbeAllowPrivate: env.WEBHOOK_PROBE_ALLOW_PRIVATE,
     opsContainers: overrides?.opsContainers ?? DEFAULT_OPS_CONTAINERS,
     workflows: buildWorkflows(overrides),
     trendWindowMs: env.TREND_WINDOW_MS,

@@ -36,7 +36,7 @@ export const REDACTED_PATHS: readonly string[] = [
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const settings: LoggerOptions = {
     name: 'stuckjobs',
-    level: process.env.LOG_LEVEL ?? 'info',
+    level: 'info',
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     ...options,
   };

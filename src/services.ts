@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { HandlerServices } from '../handlers/services';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createUpstreamProbes } from './probes';
@@ -7,10 +6,23 @@ import { BullmqBackend } from './queues/bullmq-backend';
 import { runCensus } from './queues/census';
 import { closeRedis, connectRedis } from './redis';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
-import { SessionStore } from './sessions/session-store';
+import { SessionStore, type IncidentSessions } from './sessions/session-store';
+import type { Diagnosis } from './runbook/diagnosis';
+import type { DiagnoseRequest } from './runbook/diagnose';
+import type { WorkflowId } from './workflows/types';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
+
+/** What Slack listeners may call: the engine's entry points and ports, never its parts. */
+export interface HandlerServices {
+  readonly workflowIds: readonly WorkflowId[];
+  readonly diagnose: (request: DiagnoseRequest) => Promise<Diagnosis>;
+  readonly sessions: IncidentSessions;
+  /** Shown in the acknowledgement so nobody wonders whether the bot heard them. */
+  readonly trendWindowMs: number;
+  readonly logger: Logger;
+}
 
 export interface HealthReport {
   readonly ok: boolean;

@@ -66,6 +66,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reports a missing partner variable even when another variable is malformed', () => {
+    const problems = problemsOf({ SLACK_SIGNING_SECRET: 's', APPROVERS: 'bob' });
+    expect(problems).toEqual([
+      expect.stringContaining('APPROVERS'),
+      expect.stringContaining('SLACK_BOT_TOKEN: required'),
+    ]);
+  });
+
   it('parses APPROVERS into user and group ids', () => {
     expect(loadConfig({ APPROVERS: ' U0AAA111, S0GROUP1 ' }, noFile).approvers).toEqual([
       'U0AAA111',

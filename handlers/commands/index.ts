@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { COMMAND } from '../../blocks/ids';
-import type { HandlerServices } from '../services';
+import type { HandlerServices } from '../../src/services';
 import { stuckjobsCommand } from './stuckjobs';
 
 export function register(app: App, services: HandlerServices): void {

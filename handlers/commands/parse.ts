@@ -4,7 +4,13 @@ import { UsageError } from '../../src/errors';
 import type { WorkflowId } from '../../src/workflows/types';
 
 export type ParsedCommand =
-  { readonly kind: 'help' } | { readonly kind: 'diagnose'; readonly workflowIds?: readonly WorkflowId[] };
+  | { readonly kind: 'help' }
+  | {
+      readonly kind: 'diagnose';
+      readonly workflowIds?: readonly WorkflowId[];
+      /** Start a fresh incident even though one is open in the channel. */
+      readonly fresh?: boolean;
+    };
 
 /** Slack caps command text at 4,000 characters; anything near that is not a command. */
 const MAX_TEXT = 500;
@@ -31,8 +37,10 @@ export function parseCommandText(rawText: string, workflowIds: readonly Workflow
     );
   }
   if (parsed.data === 'help') return { kind: 'help' };
-  if (rest.length === 0 || (rest.length === 1 && rest[0] === 'all')) return { kind: 'diagnose' };
-  const unknown = rest.filter((word) => !(workflowIds as readonly string[]).includes(word));
+  const fresh = rest.includes('--new');
+  const words = rest.filter((word) => word !== '--new' && word !== 'all');
+  if (words.length === 0) return fresh ? { kind: 'diagnose', fresh } : { kind: 'diagnose' };
+  const unknown = words.filter((word) => !(workflowIds as readonly string[]).includes(word));
   if (unknown.length > 0) {
     throw new UsageError(
       `Unknown workflow \`${shorten(unknown[0] ?? '')}\`. Type \`${COMMAND} diagnose\` for all, or one of ${workflowIds
@@ -40,7 +48,10 @@ export function parseCommandText(rawText: string, workflowIds: readonly Workflow
         .join(', ')}.`,
     );
   }
-  return { kind: 'diagnose', workflowIds: [...new Set(rest)] as WorkflowId[] };
+  const selected = [...new Set(words)] as WorkflowId[];
+  return fresh
+    ? { kind: 'diagnose', workflowIds: selected, fresh }
+    : { kind: 'diagnose', workflowIds: selected };
 }
 
 function shorten(word: string): string {

@@ -2,15 +2,15 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { diagnosisMessage } from '../../blocks/diagnosis';
 import { findBlockKitViolations } from '../../blocks/limits';
 import { usageMessage } from '../../blocks/usage';
-import { UsageError } from '../../src/errors';
-import type { HandlerServices } from '../services';
+import { CodedError, ErrorCode, UsageError } from '../../src/errors';
+import type { HandlerServices } from '../../src/services';
 import { parseCommandText, type ParsedCommand } from './parse';
 
 export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 
 /** `/stuckjobs …`: ack at once, then do the slow part. */
 export function stuckjobsCommand(services: HandlerServices) {
-  return async ({ command, ack, client }: CommandArgs): Promise<void> => {
+  return async ({ command, ack, client, respond }: CommandArgs): Promise<void> => {
     let parsed: ParsedCommand;
     try {
       parsed = parseCommandText(command.text, services.workflowIds);
@@ -33,7 +33,10 @@ export function stuckjobsCommand(services: HandlerServices) {
       text: `Diagnosing ${parsed.workflowIds?.join(', ') ?? 'all workflows'}: watching the queues for about ${seconds} s…`,
     });
     const log = services.logger.child({ channel: command.channel_id, user: command.user_id });
-    const diagnosis = await services.diagnose({ workflowIds: parsed.workflowIds });
+    const [open, diagnosis] = await Promise.all([
+      parsed.fresh ? undefined : services.sessions.current(command.team_id, command.channel_id),
+      services.diagnose({ workflowIds: parsed.workflowIds }),
+    ]);
     const message = diagnosisMessage({ diagnosis, requestedBy: command.user_id });
     const problems = findBlockKitViolations(message);
     if (problems.length > 0) {
@@ -47,9 +50,24 @@ export function stuckjobsCommand(services: HandlerServices) {
       channel: command.channel_id,
       text: message.text,
       ...(problems.length === 0 ? { blocks: message.blocks } : {}),
+      ...(open ? { thread_ts: open.threadTs } : {}),
       unfurl_links: false,
     });
-    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
+    if (!posted.ts) throw new CodedError(ErrorCode.UpstreamFailed, 'chat.postMessage returned no ts');
+
+    if (open) {
+      // Slash commands carry no thread, so the channel's open incident continues in its thread.
+      log.info(
+        { diagnosis: diagnosis.id, session: open.id },
+        'diagnosis posted into the open incident thread',
+      );
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'An incident is open in this channel, so I posted the diagnosis in its thread. To start a fresh incident instead, type `/stuckjobs diagnose --new`.',
+      });
+      return;
+    }
     await services.sessions.open({
       id: diagnosis.id,
       teamId: command.team_id,

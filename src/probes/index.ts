@@ -26,7 +26,13 @@ export {
 /** The settings the probes read; a slice of `Config` so tests need not build a whole one. */
 export type ProbeConfig = Pick<
   Config,
-  'opsDockerUrl' | 'opsContainers' | 'signoz' | 'stripe' | 'recordings' | 'probeTimeoutMs'
+  | 'opsDockerUrl'
+  | 'opsContainers'
+  | 'signoz'
+  | 'stripe'
+  | 'recordings'
+  | 'probeTimeoutMs'
+  | 'webhookProbeAllowPrivate'
 >;
 
 /** One function per upstream. Each never throws and answers within its timeout. */
@@ -45,6 +51,9 @@ export function createUpstreamProbes(config: ProbeConfig): UpstreamProbes {
     signoz: createSignozProbe({ ...config.signoz, timeoutMs }),
     stripe: createStripeProbe({ ...config.stripe, timeoutMs }),
     recordings: createRecordingsProbe({ ...config.recordings, timeoutMs }),
-    webhookEndpoints: createWebhookEndpointsProbe({ timeoutMs }),
+    webhookEndpoints: createWebhookEndpointsProbe({
+      timeoutMs,
+      allowPrivateTargets: config.webhookProbeAllowPrivate,
+    }),
   };
 }

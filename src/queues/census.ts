@@ -45,6 +45,8 @@ interface Group {
  * walks hash buckets, so it is) and `complete` is false.
  */
 export async function runCensus(redis: Redis, options: CensusOptions): Promise<Census> {
+  // A queue prefix may itself contain ':' (e.g. `{delphi}:bull`): match workflow queues first.
+  const workflowPrefixes = options.workflows.map((w) => `${options.queuePrefix}:${w.queue}`);
   const started = Date.now();
   const count = options.count ?? DEFAULT_COUNT;
   const groups = new Map<string, Group>();
@@ -56,7 +58,7 @@ export async function runCensus(redis: Redis, options: CensusOptions): Promise<C
     cursor = next;
     for (const key of keys) {
       scanned += 1;
-      const prefix = prefixOf(key);
+      const prefix = workflowPrefixes.find((p) => key.startsWith(`${p}:`)) ?? prefixOf(key);
       const group = groups.get(prefix) ?? { keys: 0, examples: [] };
       group.keys += 1;
       if (group.examples.length < TYPES_PER_PREFIX) group.examples.push(key);

@@ -1,4 +1,4 @@
-import type { ProbeResult, UpstreamReport } from '../probes/types';
+import type { UpstreamReport } from '../probes/types';
 import type { Census, QueueSnapshot } from '../queues/types';
 import type { ProducerKind, WorkflowId } from '../workflows/types';
 
@@ -63,5 +63,3 @@ export interface Diagnosis {
   readonly upstream: Partial<UpstreamReport>;
   readonly census: CensusOutcome;
 }
-
-export type AnyProbeResult = ProbeResult<unknown>;

@@ -5,13 +5,16 @@ const MINUTE = 60_000;
 
 /**
  * Jobs in and out per minute between two O(1) readings. "In" is the rise of
- * the queue's id counter (every add increments it); "out" is what the depth
- * did not keep of it.
+ * the queue's id counter (every add increments it, custom job ids too) or,
+ * when the depth rose by more than that, the rise itself: retried and
+ * promoted jobs re-enter without a new id. "Out" is what the depth did not
+ * keep of what came in.
  */
 export function measureTrend(first: DepthReading, second: DepthReading): Trend {
   const windowMs = Math.max(1, second.at - first.at);
-  const added = Math.max(0, second.added - first.added);
-  const removed = Math.max(0, added - (second.depth - first.depth));
+  const rise = second.depth - first.depth;
+  const added = Math.max(0, second.added - first.added, rise);
+  const removed = Math.max(0, added - rise);
   const inPerMinute = (added * MINUTE) / windowMs;
   const outPerMinute = (removed * MINUTE) / windowMs;
   const netDrainPerMinute = outPerMinute - inPerMinute;

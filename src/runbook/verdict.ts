@@ -61,6 +61,34 @@ export function decideVerdict(input: VerdictInput): Verdict {
         'find out who paused it and why, then resume it; replaying into a paused queue only adds to the pile',
     };
   }
+  const waitingGivenUp =
+    givenUp > 0
+      ? ` ${count(givenUp, snapshot.givenUp.exact)} given-up jobs wait; replay them only once it moves.`
+      : '';
+  if (backlog > 0 && trend?.direction === 'stalled') {
+    if (c.active === 0) {
+      return {
+        kind: 'stuck',
+        severity: 'critical',
+        headline: `Stuck: ${count(backlog)} waiting and nothing processed in ${duration(trend.windowMs)} with ${workersText(snapshot.workers)}`,
+        action: `check the Tasker logs for a hung handler or lost lock before replaying anything.${waitingGivenUp}`,
+      };
+    }
+    return {
+      kind: 'stuck',
+      severity: 'warning',
+      headline: `No progress: ${count(c.active)} active, ${count(backlog - c.active)} waiting, nothing finished in ${duration(trend.windowMs)}`,
+      action: `handlers are slow or hung: diagnose again in a minute, and check the Tasker logs.${waitingGivenUp}`,
+    };
+  }
+  if (backlog > 0 && trend?.direction === 'growing') {
+    return {
+      kind: 'backlog-growing',
+      severity: 'warning',
+      headline: `Backlog growing: ${perMinute(trend.inPerMinute)} in, ${perMinute(trend.outPerMinute)} out with ${workersText(snapshot.workers)}`,
+      action: `the consumer is not keeping up: check worker health and throughput.${waitingGivenUp}`,
+    };
+  }
   if (givenUp > 0) {
     const retrying = count(willRetry, snapshot.willRetry.exact);
     const alsoRetrying =
@@ -84,22 +112,6 @@ export function decideVerdict(input: VerdictInput): Verdict {
       severity: 'warning',
       headline: `Correctly retrying: ${count(willRetry, snapshot.willRetry.exact)} ${plural(willRetry, 'job')} will retry; ${input.upstream?.reason ?? 'upstream failing'}`,
       action: 'do not replay: the retry policy will deliver them once the upstream recovers',
-    };
-  }
-  if (backlog > 0 && trend?.direction === 'stalled' && c.active === 0) {
-    return {
-      kind: 'stuck',
-      severity: 'critical',
-      headline: `Stuck: ${count(backlog)} waiting and nothing processed in ${duration(trend.windowMs)} with ${workersText(snapshot.workers)}`,
-      action: 'check the Tasker logs for a hung handler or lost lock before replaying anything',
-    };
-  }
-  if (backlog > 0 && trend?.direction === 'growing') {
-    return {
-      kind: 'backlog-growing',
-      severity: 'warning',
-      headline: `Backlog growing: ${perMinute(trend.inPerMinute)} in, ${perMinute(trend.outPerMinute)} out with ${workersText(snapshot.workers)}`,
-      action: 'the consumer is not keeping up: check worker health and throughput',
     };
   }
   if (backlog > 0 && trend?.direction === 'draining') {

@@ -22,9 +22,16 @@ export const sessionSchema = z.object({
 
 export type IncidentSession = z.infer<typeof sessionSchema>;
 
-const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+/** An incident quiet for a day is over: the next diagnose opens a fresh one. */
+const SESSION_TTL_SECONDS = 24 * 3600;
 
-export class SessionStore {
+/** What the rest of the bot may do with sessions (a port: tests may fake it). */
+export interface IncidentSessions {
+  open(session: IncidentSession): Promise<void>;
+  current(teamId: string, channelId: string): Promise<IncidentSession | undefined>;
+}
+
+export class SessionStore implements IncidentSessions {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

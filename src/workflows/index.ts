@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { billingWorkflow } from './billing';
 import { recordingsWorkflow } from './recordings';
-import type { AnyWorkflow, WorkflowDefinition, WorkflowId } from './types';
+import type { AnyWorkflow, WorkflowId } from './types';
 import { webhooksWorkflow } from './webhooks';
 
 export type { AnyWorkflow, WorkflowDefinition, WorkflowId } from './types';
@@ -46,11 +46,4 @@ export function buildWorkflows(overrides: WorkflowOverrides | undefined): readon
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-export function findWorkflow(
-  workflows: readonly AnyWorkflow[],
-  id: string,
-): WorkflowDefinition<unknown> | undefined {
-  return workflows.find((workflow) => workflow.id === id);
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { diagnosisMessage } from '../../blocks/diagnosis';
 import { BlockId } from '../../blocks/ids';
-import { findBlockKitViolations, LIMITS } from '../../blocks/limits';
+import { blockTextLength, findBlockKitViolations, LIMITS } from '../../blocks/limits';
 import type { EndpointsDetails } from '../../src/probes/types';
 import type { WorkflowDiagnosis } from '../../src/runbook/diagnosis';
 import {
@@ -125,11 +125,13 @@ describe('diagnosisMessage', () => {
     expect(census).toContain('`bull:webhook-delivery` hash · ≈1,200,000 keys ← webhooks');
   });
 
-  it('stays within Block Kit limits with 30 workflows and 200-character reasons, noting what it cut', () => {
+  it('stays within Block Kit limits with 30 workflows, 200-character reasons and full upstream and census', () => {
     const reason = `HTTP 503 from https://tenant.example/${'x'.repeat(170)}`;
     expect(reason.length).toBeGreaterThanOrEqual(200);
     const workflows = Array.from({ length: 30 }, (_, i) =>
       makeWorkflowDiagnosis({
+        // Configurations may define more workflows than the three defaults.
+        id: `workflow-${i}` as WorkflowDiagnosis['id'],
         title: `Workflow number ${i} with a long descriptive title`,
         queue: `queue-${i}-${'q'.repeat(60)}`,
         snapshot: makeSnapshot({
@@ -146,9 +148,50 @@ describe('diagnosisMessage', () => {
         },
       }),
     );
-    const message = diagnosisMessage({ diagnosis: makeDiagnosis({ workflows }), requestedBy: 'U1' });
+    const longReason = `connection refused (ECONNREFUSED) ${'r'.repeat(400)}`;
+    const diagnosis = makeDiagnosis({
+      workflows,
+      upstream: {
+        docker: makeProbe({ probe: 'docker', status: 'unknown', reason: longReason }),
+        signoz: makeProbe({ probe: 'signoz', status: 'degraded', reason: longReason }),
+        stripe: makeProbe({ probe: 'stripe', status: 'down', reason: longReason }),
+        recordings: makeProbe({ probe: 'recordings', status: 'down', reason: longReason }),
+        webhookEndpoints: makeProbe<EndpointsDetails>({
+          probe: 'webhook-endpoints',
+          status: 'degraded',
+          reason: longReason,
+          details: {
+            endpoints: Array.from({ length: 5 }, (_, i) => ({
+              host: `host-${i}-${'h'.repeat(200)}.example`,
+              jobs: 10,
+              recentStatusCodes: { '503': 10, '504': 3 },
+              head: { error: longReason },
+              status: 'down' as const,
+            })),
+          },
+        }),
+      },
+      census: {
+        ok: true,
+        census: {
+          scannedKeys: 1,
+          totalKeys: 9,
+          complete: false,
+          stoppedBy: 'time',
+          elapsedMs: 300,
+          prefixes: Array.from({ length: 15 }, (_, i) => ({
+            prefix: `prefix-${i}:${'p'.repeat(300)}`,
+            type: 'hash',
+            keys: 1000,
+            workflows: [],
+          })),
+        },
+      },
+    });
+    const message = diagnosisMessage({ diagnosis, requestedBy: 'U1' });
     expect(findBlockKitViolations(message)).toEqual([]);
     expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.blocksPerMessage);
+    expect(blockTextLength(message.blocks)).toBeLessThanOrEqual(LIMITS.totalText);
     const note = JSON.stringify(byId(message.blocks, BlockId.truncationNote));
     expect(note).toMatch(/\d+ more workflow\(s\) not shown/);
     // critical workflows are kept before warnings

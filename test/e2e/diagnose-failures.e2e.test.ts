@@ -1,6 +1,7 @@
 import { BlockId } from '../../blocks/ids';
 import { findBlockKitViolations } from '../../blocks/limits';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 import { closedPortUrl } from '../helpers/loopback';
 import { randomPrefix, testRedisUrl } from '../helpers/redis';
 import { startHarness, type Harness } from './harness';
@@ -44,6 +45,8 @@ describe('diagnose when everything around it is failing', () => {
     });
     await harness.emulator.sendSlashCommand({ text: 'diagnose' });
     const post = await harness.emulator.waitForCall('chat.postMessage', undefined, 20_000);
+    // Let the listener finish (it opens the session) before the harness closes.
+    await eventually(() => harness!.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel));
     expect(post.response.ok).toBe(true);
     expect(
       findBlockKitViolations({ text: post.args.text as string, blocks: post.args.blocks as unknown[] }),
@@ -66,15 +69,32 @@ describe('diagnose when everything around it is failing', () => {
       override: () => ({ diagnose: () => Promise.reject(new Error('kaboom in the engine')) }),
     });
     await harness.emulator.sendSlashCommand({ text: 'diagnose' });
-    const ephemeral = await harness.emulator.waitForCall('chat.postEphemeral', undefined, 10_000);
-    expect(ephemeral.args.user).toBe(SANDBOX_IDS.requester);
-    const text = ephemeral.args.text as string;
-    expect(text).toMatch(
-      /^Something went wrong on my side; nothing was changed\. \(error id sj-[0-9a-f]{10}\)$/,
+    // Answered through response_url, which works even where the bot cannot post.
+    const reply = await harness.emulator.waitForCall(
+      'response_url',
+      (call) => String(call.args.text).startsWith('Something went wrong'),
+      10_000,
     );
+    expect(reply.args.response_type).toBe('ephemeral');
+    const text = reply.args.text as string;
+    expect(text).toMatch(/^Something went wrong on my side\. \(error id sj-[0-9a-f]{10}\)$/);
     const correlationId = /sj-[0-9a-f]{10}/.exec(text)?.[0];
     const logged = harness.logLines.find((line) => line.correlationId === correlationId);
     expect(logged).toMatchObject({ msg: 'listener failed', err: { message: 'kaboom in the engine' } });
     expect(text).not.toContain('kaboom');
+  });
+
+  it('tells the user to invite the bot when it is not in the channel', async () => {
+    harness = await startHarness({ env: { QUEUE_PREFIX: randomPrefix('nic'), TREND_WINDOW_MS: '50' } });
+    harness.emulator.failNext('chat.postMessage', { error: 'not_in_channel' });
+    await harness.emulator.sendSlashCommand({ text: 'diagnose' });
+    const reply = await harness.emulator.waitForCall(
+      'response_url',
+      (call) => String(call.args.text).startsWith("I'm not in this channel"),
+      10_000,
+    );
+    expect(reply.args.text).toMatch(/Invite me with `\/invite @stuckjobs`, then try again\. \(error id sj-/);
+    const logged = harness.logLines.find((line) => line.msg === 'listener failed');
+    expect(logged).toMatchObject({ slackError: 'not_in_channel', user: SANDBOX_IDS.requester });
   });
 });

@@ -231,18 +231,38 @@ describe('/stuckjobs diagnose end to end', () => {
     expect(session.baseline?.spans).toBe(16000);
   });
 
-  it('diagnoses one workflow and leaves the others’ upstreams alone', async () => {
+  it('posts a second diagnosis into the open incident thread, and a fresh one with --new', async () => {
+    const session = await eventually(() =>
+      harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel),
+    );
     const before = harness.emulator.calls.length;
+    const isNew = (call: RecordedCall) => harness.emulator.calls.indexOf(call) >= before;
     await harness.emulator.sendSlashCommand({ text: 'diagnose webhooks' });
-    const post = await harness.emulator.waitForCall(
+    const reply = await harness.emulator.waitForCall('chat.postMessage', isNew, 20_000);
+    expect(reply.args.thread_ts).toBe(session.threadTs);
+    const header = blocksOf(reply)[0];
+    expect(header?.text?.text).toBe('Stuck jobs diagnosis: webhooks');
+    expect(blocksOf(reply).some((b) => b.block_id === `${BlockId.workflowPrefix}billing`)).toBe(false);
+    expect(textOfBlock(reply, BlockId.upstream)).not.toContain('Stripe');
+    const notice = await harness.emulator.waitForCall(
+      'response_url',
+      (c) => isNew(c) && String(c.args.text).startsWith('An incident is open'),
+    );
+    expect(notice.args.text).toContain('`/stuckjobs diagnose --new`');
+
+    const beforeFresh = harness.emulator.calls.length;
+    await harness.emulator.sendSlashCommand({ text: 'diagnose --new recordings' });
+    const fresh = await harness.emulator.waitForCall(
       'chat.postMessage',
-      (c) => isRoot(c) && harness.emulator.calls.indexOf(c) >= before,
+      (call) => harness.emulator.calls.indexOf(call) >= beforeFresh,
       20_000,
     );
-    const header = blocksOf(post)[0];
-    expect(header?.text?.text).toBe('Stuck jobs diagnosis: webhooks');
-    expect(blocksOf(post).some((b) => b.block_id === `${BlockId.workflowPrefix}billing`)).toBe(false);
-    expect(textOfBlock(post, BlockId.upstream)).not.toContain('Stripe');
+    expect(fresh.args.thread_ts).toBeUndefined();
+    const reopened = await eventually(async () => {
+      const current = await harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel);
+      return current?.threadTs === fresh.response.ts ? current : undefined;
+    });
+    expect(reopened.workflowIds).toEqual(['recordings']);
   });
 
   it('answers help and an unknown subcommand with ephemeral usage, and posts nothing', async () => {

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { SlackEmulator } from '../../src/sandbox';
 import { createServices, type Services } from '../../src/services';
-import { testRedisUrl } from '../helpers/redis';
+import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 
 export interface Harness {
   readonly emulator: SlackEmulator;
@@ -47,6 +47,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const emulator = await SlackEmulator.start({ signingSecret, botToken });
   const config = loadConfig({
     REDIS_URL: testRedisUrl(),
+    // Never write sessions under the production default prefix.
+    STATE_PREFIX: randomPrefix('bot'),
+    // Tenant stand-ins listen on loopback.
+    WEBHOOK_PROBE_ALLOW_PRIVATE: 'true',
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: emulator.apiUrl,
@@ -78,6 +82,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     close: async () => {
       await bot.stop();
       await Promise.allSettled([real.close(), emulator.close()]);
+      const redis = testRedis();
+      await deleteKeysWithPrefix(redis, config.statePrefix).finally(() => redis.quit());
     },
   };
 }

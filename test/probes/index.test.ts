@@ -6,6 +6,7 @@ const unconfigured: ProbeConfig = {
   stripe: {},
   recordings: { region: 'eu-central-1' },
   probeTimeoutMs: 500,
+  webhookProbeAllowPrivate: false,
 };
 
 describe('createUpstreamProbes', () => {

@@ -1,3 +1,5 @@
+import dns, { type LookupAddress } from 'node:dns';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createWebhookEndpointsProbe, groupByHost } from '../../src/probes/webhook-endpoints';
 import type { WebhookTarget } from '../../src/probes/types';
 import { closedPortUrl, startLoopback, type Loopback } from '../helpers/loopback';
@@ -57,7 +59,7 @@ describe('webhook endpoints probe', () => {
   it('is ok when every host answers below 500, even 405 to a HEAD', async () => {
     const a = await start(answering(405));
     const b = await start(answering(204));
-    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000 })([
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000, allowPrivateTargets: true })([
       ...targets(a.url, '/hooks/delphi', 3, 502),
       ...targets(b.url, '/in', 1, null),
     ]);
@@ -78,7 +80,7 @@ describe('webhook endpoints probe', () => {
   it('is degraded when some hosts fail, naming the worst with their job failures', async () => {
     const bad = await start(answering(503));
     const good = await start(answering(200));
-    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000 })([
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000, allowPrivateTargets: true })([
       ...targets(bad.url, '/webhook', 240, 503),
       ...targets(bad.url, '/webhook', 2, 504),
       ...targets(good.url, '/hook', 5, 500),
@@ -93,7 +95,7 @@ describe('webhook endpoints probe', () => {
     const broken = await start(answering(500));
     const silent = await start(startLoopback(() => undefined));
     const refused = await closedPortUrl();
-    const result = await createWebhookEndpointsProbe({ timeoutMs: 200 })([
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 200, allowPrivateTargets: true })([
       ...targets(broken.url, '/a', 3, 500),
       ...targets(silent.url, '/b', 2, null),
       ...targets(refused, '/c', 1, 502),
@@ -111,7 +113,12 @@ describe('webhook endpoints probe', () => {
 
   it('asks only the top hosts by job count, a few at a time', async () => {
     const hosts = await Promise.all([1, 2, 3].map(() => start(answering(200))));
-    const result = await createWebhookEndpointsProbe({ timeoutMs: 500, maxHosts: 2, concurrency: 1 })([
+    const result = await createWebhookEndpointsProbe({
+      timeoutMs: 500,
+      maxHosts: 2,
+      concurrency: 1,
+      allowPrivateTargets: true,
+    })([
       ...targets(hosts[0]!.url, '/x', 1, 500),
       ...targets(hosts[1]!.url, '/x', 9, 500),
       ...targets(hosts[2]!.url, '/x', 4, 500),
@@ -138,12 +145,133 @@ describe('webhook endpoints probe', () => {
         }, 40);
       });
     const hosts = await Promise.all([1, 2, 3, 4].map(() => start(slow())));
-    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000, concurrency: 2 })(
-      hosts.flatMap((h) => targets(h.url, '/x', 1, 503)),
-    );
+    const result = await createWebhookEndpointsProbe({
+      timeoutMs: 1000,
+      concurrency: 2,
+      allowPrivateTargets: true,
+    })(hosts.flatMap((h) => targets(h.url, '/x', 1, 503)));
     expect(result.status).toBe('ok');
     expect(result.details?.endpoints).toHaveLength(4);
     expect(peak).toBe(2);
+  });
+});
+
+describe('webhook endpoints probe: private targets (SSRF guard)', () => {
+  const servers: Loopback[] = [];
+  const start = async (server: Promise<Loopback>) => {
+    const started = await server;
+    servers.push(started);
+    return started;
+  };
+
+  // undici announces every socket it is about to open on this channel: an empty list
+  // proves a refused host cost no connection attempt at all, not merely no request.
+  const connects: string[] = [];
+  const onConnect = (message: unknown) => {
+    connects.push((message as { connectParams: { hostname: string } }).connectParams.hostname);
+  };
+  beforeEach(() => {
+    connects.length = 0;
+    subscribe('undici:client:beforeConnect', onConnect);
+  });
+  afterEach(async () => {
+    unsubscribe('undici:client:beforeConnect', onConnect);
+    jest.restoreAllMocks();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('does not contact a private IP literal by default: unknown, not down', async () => {
+    const server = await start(answering(200));
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000 })(targets(server.url, '/x', 3, 503));
+    expect(server.seen).toHaveLength(0);
+    expect(connects).toEqual([]);
+    expect(result.status).toBe('unknown');
+    expect(result.reason).toBe(
+      `all 1 webhook hosts resolve to private addresses and were not probed: ${hostOf(server.url)}`,
+    );
+    expect(result.details?.endpoints).toEqual([
+      {
+        host: hostOf(server.url),
+        jobs: 3,
+        recentStatusCodes: { '503': 3 },
+        head: { error: 'not probed: private address 127.0.0.1' },
+        status: 'unknown',
+      },
+    ]);
+  });
+
+  it('refuses a name that resolves to loopback at connect time, before any request is sent', async () => {
+    const server = await start(answering(200));
+    const viaName = server.url.replace('127.0.0.1', 'localhost');
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000 })(targets(viaName, '/hook', 1, 502));
+    expect(server.seen).toHaveLength(0);
+    // undici did start a connection: the refusal came from the guarded lookup inside net.connect.
+    expect(connects).toEqual(['localhost']);
+    expect(result.status).toBe('unknown');
+    expect(result.reason).toContain('resolve to private addresses and were not probed');
+    const endpoint = result.details?.endpoints[0];
+    expect(endpoint?.status).toBe('unknown');
+    expect(endpoint?.head.error).toMatch(/^not probed: private address (127\.0\.0\.1|::1)$/);
+  });
+
+  it('reaches the same name when private targets are allowed (the lookup is what stopped it)', async () => {
+    const server = await start(answering(204));
+    const viaName = server.url.replace('127.0.0.1', 'localhost');
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000, allowPrivateTargets: true })(
+      targets(viaName, '/hook', 1, 502),
+    );
+    expect(result.status).toBe('ok');
+    expect(server.seen).toHaveLength(1);
+    expect(server.seen[0]!.method).toBe('HEAD');
+  });
+
+  it('refuses cloud metadata without touching the network, and fast', async () => {
+    const started = performance.now();
+    // A timeout long enough that any real connection attempt would show in the elapsed time.
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 5000 })([
+      { url: 'http://169.254.169.254/latest/meta-data/', failureStatus: null },
+    ]);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(connects).toEqual([]);
+    expect(result).toMatchObject({
+      probe: 'webhook-endpoints',
+      status: 'unknown',
+      reason: 'all 1 webhook hosts resolve to private addresses and were not probed: 169.254.169.254',
+      details: {
+        endpoints: [
+          { host: '169.254.169.254', head: { error: 'not probed: private address 169.254.169.254' } },
+        ],
+      },
+    });
+  });
+
+  it('judges the hosts it did probe and names the ones it refused', async () => {
+    // A stubbed resolver keeps this off the network: the one public-looking name fails to resolve.
+    jest.spyOn(dns, 'lookup').mockImplementation(((
+      host: string,
+      _options: unknown,
+      callback: (e: NodeJS.ErrnoException | null, a: LookupAddress[]) => void,
+    ) => {
+      const notFound = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+      callback(notFound, []);
+    }) as unknown as typeof dns.lookup);
+    const result = await createWebhookEndpointsProbe({ timeoutMs: 1000 })([
+      ...targets('http://10.0.0.5:6379', '/', 4, null),
+      ...targets('https://gone.example', '/hook', 2, 502),
+      ...targets('http://[fd00::2]:2375', '/containers/json', 1, null),
+    ]);
+    expect(result.status).toBe('down');
+    expect(result.reason).toBe(
+      '1 of 1 hosts down: gone.example: HEAD failed: DNS lookup failed (ENOTFOUND); jobs failed with 502 ×2' +
+        '; not probed (private address): 10.0.0.5:6379, [fd00::2]:2375',
+    );
+    expect(result.details?.endpoints.map((e) => [e.host, e.status, e.head.error])).toEqual([
+      ['10.0.0.5:6379', 'unknown', 'not probed: private address 10.0.0.5'],
+      ['gone.example', 'down', 'DNS lookup failed (ENOTFOUND)'],
+      ['[fd00::2]:2375', 'unknown', 'not probed: private address fd00::2'],
+    ]);
+    // Only the name was ever connected to; the literals were refused before undici saw them.
+    expect(connects).toEqual(['gone.example']);
   });
 });
 

@@ -134,6 +134,28 @@ describe('runCensus', () => {
     expect(find(census, `${prefix}:billing-housekeeping`)?.workflows).toEqual(['billing']);
   });
 
+  it('highlights workflow queues under a queue prefix that itself contains a colon', async () => {
+    const nested = `${prefix}:{delphi}`;
+    await seedFailedFast({
+      redis,
+      prefix: nested,
+      queue: 'webhook-delivery',
+      count: 4,
+      name: 'n',
+      dataFor: () => ({}),
+      failedReason: 'x',
+      attempts: 1,
+    });
+    const census = await runCensus(redis, {
+      keyBudget: 10_000_000,
+      timeBudgetMs: 30_000,
+      queuePrefix: nested,
+      workflows: WORKFLOWS,
+    });
+    // 4 job hashes, the failed set and the id counter
+    expect(find(census, `${nested}:webhook-delivery`)).toMatchObject({ keys: 6, workflows: ['webhooks'] });
+  });
+
   it('stops at the key budget and extrapolates from DBSIZE', async () => {
     const pipeline = redis.pipeline();
     for (let i = 0; i < 600; i++) pipeline.set(`${prefix}:k${i % 30}:${i}`, 'x');

@@ -34,11 +34,12 @@ describe('measureTrend', () => {
     );
   });
 
-  it('never reports negative rates when retried jobs re-enter without a new id', () => {
+  it('counts retried jobs that re-enter without a new id as coming in', () => {
     // Job.retry moves failed jobs back to wait without touching the id counter.
     const trend = measureTrend({ at: 0, depth: 0, added: 7 }, { at: 60_000, depth: 50, added: 7 });
-    expect(trend.inPerMinute).toBe(0);
+    expect(trend.inPerMinute).toBe(50);
     expect(trend.outPerMinute).toBe(0);
+    expect(trend.direction).toBe('growing');
   });
 
   it('counts jobs removed from the backlog as out', () => {

@@ -108,6 +108,37 @@ describe('decideVerdict', () => {
     expect(verdict.headline).toContain('with 3 workers');
   });
 
+  it('puts a stuck consumer before given-up jobs: replaying into it would only add to the pile', () => {
+    const verdict = verdictFor({
+      snapshot: makeSnapshot({
+        workers: 2,
+        givenUp: exact(1),
+        counts: makeCounts({ waiting: 10_000, failed: 1 }),
+      }),
+      trend: { windowMs: 5000, inPerMinute: 0, outPerMinute: 0, direction: 'stalled', clearInMs: null },
+    });
+    expect(verdict.kind).toBe('stuck');
+    expect(verdict.severity).toBe('critical');
+    expect(verdict.action).toContain('1 given-up jobs wait; replay them only once it moves.');
+  });
+
+  it('does not call a stalled queue with active jobs healthy', () => {
+    const verdict = verdictFor({
+      snapshot: makeSnapshot({ workers: 1, counts: makeCounts({ waiting: 30, active: 4 }) }),
+      trend: { windowMs: 5000, inPerMinute: 0, outPerMinute: 0, direction: 'stalled', clearInMs: null },
+    });
+    expect(verdict).toMatchObject({ kind: 'stuck', severity: 'warning' });
+    expect(verdict.headline).toBe('No progress: 4 active, 30 waiting, nothing finished in 5 seconds');
+  });
+
+  it('puts a growing backlog before given-up jobs', () => {
+    const verdict = verdictFor({
+      snapshot: makeSnapshot({ givenUp: exact(9), counts: makeCounts({ waiting: 500, failed: 9 }) }),
+      trend: { windowMs: 5000, inPerMinute: 300, outPerMinute: 20, direction: 'growing', clearInMs: null },
+    });
+    expect(verdict.kind).toBe('backlog-growing');
+  });
+
   it('reports a paused queue before anything about retries', () => {
     const verdict = verdictFor({
       snapshot: makeSnapshot({ isPaused: true, counts: makeCounts({ paused: 9 }), givenUp: exact(2) }),
