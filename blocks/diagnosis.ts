@@ -3,10 +3,20 @@ import type { ProbeResult } from '../src/probes/types';
 import type { Census } from '../src/queues/types';
 import type { CensusOutcome, Diagnosis, Severity, WorkflowDiagnosis } from '../src/runbook/diagnosis';
 import { age, count, perMinute } from '../src/runbook/format';
-import { BlockId } from './ids';
+import { ActionId, BlockId } from './ids';
 import { blockTextLength, LIMITS } from './limits';
 import { probeEmoji, severityEmoji } from './status';
-import { context, escapeMrkdwn, mrkdwn, plain, section, singleLine, slackDate, truncate } from './text';
+import {
+  context,
+  escapeMrkdwn,
+  externalText,
+  mrkdwn,
+  plain,
+  section,
+  singleLine,
+  slackDate,
+  truncate,
+} from './text';
 
 export interface DiagnosisView {
   readonly diagnosis: Diagnosis;
@@ -113,8 +123,8 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
   const { verdict, snapshot, trend } = workflow;
   const title =
     `*${escapeMrkdwn(workflow.title)}* · \`${escapeMrkdwn(workflow.queue)}\`\n` +
-    `${severityEmoji[verdict.severity]} *${escapeMrkdwn(singleLine(verdict.headline))}*\n` +
-    `→ ${escapeMrkdwn(verdict.action)}`;
+    `${severityEmoji[verdict.severity]} *${externalText(verdict.headline)}*\n` +
+    `→ ${externalText(verdict.action)}`;
   const main: SectionBlock = {
     type: 'section',
     block_id: `${BlockId.workflowPrefix}${idSuffix}`,
@@ -126,7 +136,13 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
       ['Waiting', count(c.waiting + c.prioritized + c.paused)],
       ['Active', count(c.active)],
       ['Delayed', count(c.delayed)],
-      ['Given up', `${count(snapshot.givenUp.value, snapshot.givenUp.exact)} of ${count(c.failed)} failed`],
+      [
+        'Given up',
+        `${count(snapshot.givenUp.value, snapshot.givenUp.exact)} of ${count(c.failed)} failed` +
+          (snapshot.failedEarly.value > 0
+            ? ` (${count(snapshot.failedEarly.value, snapshot.failedEarly.exact)} stopped early, attempts left)`
+            : ''),
+      ],
       ['Will retry', count(snapshot.willRetry.value, snapshot.willRetry.exact)],
       ['Workers', snapshot.workers === null ? 'unknown (CLIENT LIST unavailable)' : count(snapshot.workers)],
       [
@@ -140,6 +156,14 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
     ];
     if (snapshot.isPaused) fields.push(['Paused', 'yes']);
     main.fields = fields.map(([label, value]) => mrkdwn(truncate(`*${label}*\n${value}`, LIMITS.fieldText)));
+    if (c.failed > 0 || snapshot.willRetry.value > 0) {
+      main.accessory = {
+        type: 'button',
+        action_id: ActionId.showSamples,
+        text: plain('Show samples'),
+        value: JSON.stringify({ w: workflow.id }),
+      };
+    }
   }
   const notes: string[] = [];
   if (snapshot && snapshot.topFailureReasons.length > 0) {
@@ -149,7 +173,7 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
         snapshot.topFailureReasons
           .map(
             (r) =>
-              `\`${escapeMrkdwn(truncate(singleLine(r.reason).replace(/`/g, "'"), REASON_MAX))}\` ×${count(r.count)}`,
+              `\`${truncate(externalText(r.reason.replace(/`/g, "'")), REASON_MAX)}\` ×${count(r.count)}`,
           )
           .join(' · '),
     );
@@ -165,7 +189,7 @@ function upstreamText(diagnosis: Diagnosis): string {
   const line = (label: string, result: ProbeResult<unknown> | undefined, extra = '') => {
     if (!result) return;
     lines.push(
-      `${probeEmoji[result.status]} *${label}* ${result.status}: ${escapeMrkdwn(singleLine(result.reason))}${extra}`,
+      `${probeEmoji[result.status]} *${label}* ${result.status}: ${externalText(result.reason)}${extra}`,
     );
   };
   line('Ops containers', u.docker);
@@ -183,7 +207,7 @@ function upstreamText(diagnosis: Diagnosis): string {
           ? (endpoint.head.error ?? 'not probed')
           : `HEAD failed: ${endpoint.head.error ?? 'no answer'}`;
     lines.push(
-      `      ${probeEmoji[endpoint.status]} \`${escapeMrkdwn(truncate(endpoint.host, 100))}\` ${escapeMrkdwn(head)} · ${endpoint.jobs} jobs${codes ? ` · failed with ${codes}` : ''}`,
+      `      ${probeEmoji[endpoint.status]} \`${escapeMrkdwn(truncate(endpoint.host, 100))}\` ${externalText(head)} · ${endpoint.jobs} jobs${codes ? ` · failed with ${codes}` : ''}`,
     );
   }
   line('Recordings bucket', u.recordings);
@@ -193,7 +217,7 @@ function upstreamText(diagnosis: Diagnosis): string {
 
 function censusText(outcome: CensusOutcome, queuePrefix: string): string {
   if (!outcome.ok)
-    return `*Where is the backlog*\n${probeEmoji.unknown} key census failed: ${escapeMrkdwn(outcome.error)}`;
+    return `*Where is the backlog*\n${probeEmoji.unknown} key census failed: ${externalText(outcome.error)}`;
   const census: Census = outcome.census;
   const how = census.complete
     ? `full SCAN of ${count(census.scannedKeys)} keys in ${census.elapsedMs} ms`
@@ -217,5 +241,5 @@ function censusText(outcome: CensusOutcome, queuePrefix: string): string {
 
 function fallbackText(diagnosis: Diagnosis): string {
   const parts = diagnosis.workflows.map((w) => `${w.title}: ${singleLine(w.verdict.headline)}`);
-  return truncate(escapeMrkdwn(`Stuck jobs diagnosis — ${parts.join('; ')}`), LIMITS.sectionText);
+  return truncate(externalText(`Stuck jobs diagnosis — ${parts.join('; ')}`), LIMITS.sectionText);
 }

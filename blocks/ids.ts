@@ -4,6 +4,12 @@
  */
 export const COMMAND = '/stuckjobs' as const;
 
+/** Buttons. Action ids are unique within their block, so one id serves every workflow's button. */
+export const ActionId = {
+  showSamples: 'show_samples',
+  fullPayload: 'sample_full_payload',
+} as const;
+
 export const BlockId = {
   diagnosisHeader: 'diagnosis_header',
   diagnosisSummary: 'diagnosis_summary',
@@ -14,6 +20,15 @@ export const BlockId = {
   workflowPrefix: 'diagnosis_workflow_',
   verdictPrefix: 'diagnosis_verdict_',
   truncationNote: 'truncation_note',
+  samplesHeader: 'samples_header',
+  samplesGate: 'samples_gate',
+  samplesSummary: 'samples_summary',
+  samplesCohorts: 'samples_cohorts',
+  samplesFooter: 'samples_footer',
+  /** Per job: `sample_job_<id>`, `sample_checks_<id>`, `sample_payload_<id>`. */
+  sampleJobPrefix: 'sample_job_',
+  sampleChecksPrefix: 'sample_checks_',
+  samplePayloadPrefix: 'sample_payload_',
   usage: 'usage',
   usageNote: 'usage_note',
   error: 'error',

@@ -43,7 +43,9 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
   if (blocks.length > LIMITS.blocksPerMessage) {
     problems.push(`${blocks.length} blocks (at most ${LIMITS.blocksPerMessage})`);
   }
-  const ids = new Set<string>();
+  // Slack: block ids are unique in a message; action ids only within their block.
+  const blockIds = new Set<string>();
+  let actionIds = new Set<string>();
   let totalText = 0;
   const checkText = (where: string, value: unknown, max: number, min = 1): void => {
     const text = textOf(value);
@@ -55,14 +57,14 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
     if (text.length < min) problems.push(`${where}: empty text`);
     if (text.length > max) problems.push(`${where}: ${text.length} characters (at most ${max})`);
   };
-  const checkId = (where: string, id: unknown): void => {
+  const checkId = (where: string, id: unknown, seen: Set<string>): void => {
     if (id === undefined) return;
     if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.id) {
       problems.push(`${where}: bad id`);
       return;
     }
-    if (ids.has(id)) problems.push(`${where}: duplicate id ${id}`);
-    ids.add(id);
+    if (seen.has(id)) problems.push(`${where}: duplicate id ${id}`);
+    seen.add(id);
   };
 
   blocks.forEach((block, index) => {
@@ -71,7 +73,8 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
       problems.push(`${where}: not a block`);
       return;
     }
-    checkId(`${where} block_id`, block.block_id);
+    checkId(`${where} block_id`, block.block_id, blockIds);
+    actionIds = new Set<string>();
     switch (block.type) {
       case 'header':
         checkText(`${where} header`, block.text, LIMITS.headerText);
@@ -120,7 +123,7 @@ export function findBlockKitViolations(message: SlackMessage): string[] {
       problems.push(`${where}: not an element`);
       return;
     }
-    checkId(`${where} action_id`, element.action_id);
+    checkId(`${where} action_id`, element.action_id, actionIds);
     if (element.type === 'button') {
       checkText(`${where} button`, element.text, LIMITS.buttonText);
       if (typeof element.value === 'string' && element.value.length > LIMITS.buttonValue) {

@@ -1,4 +1,5 @@
 import type { ContextBlock, MrkdwnElement, PlainTextElement, SectionBlock } from '@slack/types';
+import { maskFreeText } from '../src/redaction';
 
 /** mrkdwn needs only these three escaped; anything from a queue or an upstream goes through it. */
 export function escapeMrkdwn(text: string): string {
@@ -12,6 +13,14 @@ export function truncate(text: string, max: number, marker = '… (truncated)'):
   const amp = cut.lastIndexOf('&');
   if (amp !== -1 && amp > cut.length - 5 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
   return `${cut}${marker}`;
+}
+
+/**
+ * Text that came from outside (failure reasons, upstream answers, payload
+ * fields): one line, secrets and personal data masked, mrkdwn-escaped.
+ */
+export function externalText(text: string): string {
+  return escapeMrkdwn(maskFreeText(singleLine(text)));
 }
 
 /** Control characters break Slack's rendering and logs alike. */

@@ -13,7 +13,8 @@ export function usageMessage(view: UsageView): BuiltMessage {
   const workflows = view.workflowIds.map((id) => `\`${id}\``).join(', ');
   const lines = [
     `*${COMMAND} diagnose* — queue depth, workers, trend and upstream health for every workflow`,
-    `*${COMMAND} diagnose <workflow>* — the same for one of ${workflows}`,
+    `*${COMMAND} diagnose <workflow>* — the same for one of ${workflows}; add \`--new\` to start a fresh incident`,
+    `*${COMMAND} sample <workflow> [n]* — read up to 10 stuck jobs and check their payloads, targets and handlers; filters \`--state failed|delayed|waiting\`, \`--tenant ID\`, \`--reason TEXT\`, \`--handler NAME\``,
     `*${COMMAND} help* — this message`,
   ];
   const blocks: KnownBlock[] = [];
@@ -21,11 +22,11 @@ export function usageMessage(view: UsageView): BuiltMessage {
     blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
   blocks.push(
     section(BlockId.usage, lines.join('\n')),
-    context(BlockId.usageNote, 'Diagnose is read-only. Replays always need a second approver.'),
+    context(BlockId.usageNote, 'Diagnose and sample are read-only. Replays always need a second approver.'),
   );
   const text = view.problem
     ? `${view.problem} Try: ${COMMAND} diagnose [workflow]`
-    : `Usage: ${COMMAND} diagnose [workflow] | help`;
+    : `Usage: ${COMMAND} diagnose [workflow] | sample <workflow> [n] | help`;
   return { text: truncate(text, 3000), blocks };
 }
 

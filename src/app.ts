@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
 import { registerHandlers } from '../handlers';
 import type { HandlerServices } from './services';
 import { boltLogger } from './bolt-logger';
 import { ConfigError } from './errors';
+import { answerHealth, startHealthServer, type HealthCheck } from './health-server';
 import type { Logger } from './logger';
 import type { HealthReport } from './services';
 
@@ -35,23 +36,8 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-function healthRoute(health: () => Promise<HealthReport>, logger: Logger): CustomRoute {
-  return {
-    path: '/healthz',
-    method: ['GET'],
-    handler: (_req, res) => {
-      health()
-        .catch((err: unknown) => {
-          logger.warn({ err }, 'health check failed');
-          return { ok: false } satisfies HealthReport;
-        })
-        .then((report) => {
-          res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(report));
-        })
-        .catch(() => res.destroy());
-    },
-  };
+function healthRoute(health: HealthCheck, logger: Logger): CustomRoute {
+  return { path: '/healthz', method: ['GET'], handler: (_req, res) => answerHealth(health, logger, res) };
 }
 
 /** Builds the Bolt app for the chosen transport and starts it. */
@@ -61,39 +47,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     retryConfig: { retries: options.slackRetries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
   };
-  const customRoutes = [healthRoute(options.health, options.logger)];
 
-  if (options.mode === 'socket') {
-    if (!options.appToken)
-      throw new ConfigError('Socket Mode needs SLACK_APP_TOKEN', ['SLACK_APP_TOKEN: required']);
-    const app = new App({
-      token: options.botToken,
-      appToken: options.appToken,
-      socketMode: true,
-      clientOptions,
-      // apps.connections.open ignores App.clientOptions (stack-notes.md).
-      installerOptions: { clientOptions, port: options.port },
-      customRoutes,
-      extendedErrorHandler: true,
-      logger,
-    });
-    registerHandlers(app, options.services, options.logger);
-    await app.start();
-    let stoppingSocket: Promise<void> | undefined;
-    return {
-      app,
-      port: options.port,
-      stop: () => (stoppingSocket ??= (app.stop() as Promise<void>).catch(() => undefined)),
-    };
-  }
-
+  if (options.mode === 'socket') return startSocketBot(options, clientOptions, logger);
   if (!options.signingSecret) {
     throw new ConfigError('HTTP mode needs SLACK_SIGNING_SECRET', ['SLACK_SIGNING_SECRET: required']);
   }
   const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
     endpoints: '/slack/events',
-    customRoutes,
+    customRoutes: [healthRoute(options.health, options.logger)],
     logger,
   });
   const app = new App({
@@ -114,4 +76,49 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     port,
     stop: () => (stopping ??= (app.stop() as Promise<void>).catch(() => undefined)),
   };
+}
+
+async function startSocketBot(
+  options: BotOptions,
+  clientOptions: { slackApiUrl?: string },
+  logger: ReturnType<typeof boltLogger>,
+): Promise<RunningBot> {
+  if (!options.appToken)
+    throw new ConfigError('Socket Mode needs SLACK_APP_TOKEN', ['SLACK_APP_TOKEN: required']);
+  // apps.connections.open ignores App.clientOptions (stack-notes.md): the receiver needs its own.
+  const receiver = new SocketModeReceiver({
+    appToken: options.appToken,
+    logger,
+    installerOptions: { clientOptions },
+  });
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    clientOptions,
+    extendedErrorHandler: true,
+    logger,
+  });
+  registerHandlers(app, options.services, options.logger);
+  const health = await startHealthServer(options.health, options.logger, {
+    port: options.port,
+    host: options.host,
+  });
+  try {
+    await app.start();
+  } catch (error) {
+    await health.close();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    // app.stop() does not wait for the socket to close; wait for it, briefly.
+    const disconnected = new Promise<void>((resolve) => {
+      receiver.client.once('disconnected', () => resolve());
+      setTimeout(resolve, 5_000).unref();
+    });
+    await (app.stop() as Promise<void>).catch(() => undefined);
+    await disconnected;
+    await health.close();
+  };
+  return { app, port: health.port, stop: () => (stopping ??= stop()) };
 }

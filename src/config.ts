@@ -85,6 +85,26 @@ export const envSchema = z.object({
       .optional(),
   ),
   STUCKJOBS_CONFIG: optionalText,
+  /** The Delphi version whose handlers the workflows list (shown with every handler check). */
+  PLATFORM_VERSION: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+/, 'expected a version like v0.9.11')
+    .default('v0.9.11'),
+  /** More payload keys whose values are secrets, beyond the built-in list. */
+  REDACT_EXTRA_KEYS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+  ),
+  SAMPLE_WINDOW: positiveInt(1000).pipe(
+    z.number().max(10_000, 'at most 10000: the window bounds what a sample reads'),
+  ),
   TREND_WINDOW_MS: positiveInt(5000),
   PROBE_TIMEOUT_MS: positiveInt(2500),
   CENSUS_KEY_BUDGET: positiveInt(50_000),
@@ -127,6 +147,10 @@ export interface Config {
   readonly opsContainers: readonly string[];
   readonly workflows: readonly AnyWorkflow[];
   readonly trendWindowMs: number;
+  readonly platformVersion: string;
+  readonly redactExtraKeys: readonly string[];
+  /** Jobs a sample reads per state to filter and summarise. */
+  readonly sampleWindow: number;
   readonly probeTimeoutMs: number;
   readonly census: { readonly keyBudget: number; readonly timeBudgetMs: number };
   readonly logLevel: Env['LOG_LEVEL'];
@@ -233,6 +257,9 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
     opsContainers: overrides?.opsContainers ?? DEFAULT_OPS_CONTAINERS,
     workflows: buildWorkflows(overrides),
     trendWindowMs: env.TREND_WINDOW_MS,
+    platformVersion: env.PLATFORM_VERSION,
+    redactExtraKeys: env.REDACT_EXTRA_KEYS ?? [],
+    sampleWindow: env.SAMPLE_WINDOW,
     probeTimeoutMs: env.PROBE_TIMEOUT_MS,
     census: { keyBudget: env.CENSUS_KEY_BUDGET, timeBudgetMs: env.CENSUS_TIME_BUDGET_MS },
     logLevel: env.LOG_LEVEL,

@@ -10,6 +10,12 @@ import { SessionStore, type IncidentSessions } from './sessions/session-store';
 import type { Diagnosis } from './runbook/diagnosis';
 import type { DiagnoseRequest } from './runbook/diagnose';
 import type { WorkflowId } from './workflows/types';
+import { RedisReplayGate, type ReplayGate } from './approvals/replay-gate';
+import { createTargetChecker } from './checks';
+import type { SampleState } from './queues/types';
+import { maskFreeText, renderStoredJson } from './redaction';
+import { sampleJobs, type InspectDeps } from './runbook/inspect/sample';
+import type { RenderedPayload, SampleOutcome, SampleRequest } from './runbook/inspect/types';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
@@ -17,7 +23,17 @@ export const DIAGNOSIS_SAMPLE_SIZE = 100;
 /** What Slack listeners may call: the engine's entry points and ports, never its parts. */
 export interface HandlerServices {
   readonly workflowIds: readonly WorkflowId[];
+  readonly workflowTitle: (id: WorkflowId) => string;
   readonly diagnose: (request: DiagnoseRequest) => Promise<Diagnosis>;
+  /** Runbook step 2: read-only samples with their three checks. */
+  readonly sample: (request: SampleRequest) => Promise<SampleOutcome>;
+  /** One job's whole payload, redacted; undefined when the job is gone. */
+  readonly fullPayload: (
+    workflowId: WorkflowId,
+    state: SampleState,
+    jobId: string,
+  ) => Promise<RenderedPayload | undefined>;
+  readonly gate: ReplayGate;
   readonly sessions: IncidentSessions;
   /** Shown in the acknowledgement so nobody wonders whether the bot heard them. */
   readonly trendWindowMs: number;
@@ -69,10 +85,35 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     clock,
     logger,
   };
+  const targets = createTargetChecker({ config });
+  const gate = new RedisReplayGate(state, config.statePrefix, logger);
+  const renderPayload = (raw: string | null): RenderedPayload =>
+    raw === null
+      ? { kind: 'empty', text: '', redactions: 0 }
+      : renderStoredJson(raw, { extraSecretKeys: config.redactExtraKeys });
+  const inspectDeps: InspectDeps = {
+    backend,
+    targets,
+    renderPayload,
+    redactText: (text) => maskFreeText(text, config.redactExtraKeys),
+    workflows: config.workflows,
+    platformVersion: config.platformVersion,
+    windowSize: config.sampleWindow,
+    clock,
+    logger,
+  };
+  const queueOf = (id: WorkflowId) => config.workflows.find((w) => w.id === id)?.queue ?? id;
   let closing: Promise<void> | undefined;
   return {
     workflowIds: config.workflows.map((w) => w.id),
+    workflowTitle: (id) => config.workflows.find((w) => w.id === id)?.title ?? id,
     diagnose: (request) => diagnose(deps, request),
+    sample: (request) => sampleJobs(inspectDeps, request),
+    fullPayload: async (workflowId, jobState, jobId) => {
+      const job = await backend.readJob(queueOf(workflowId), jobState, jobId);
+      return job ? renderPayload(job.rawData) : undefined;
+    },
+    gate,
     sessions,
     trendWindowMs: config.trendWindowMs,
     logger,
@@ -86,7 +127,7 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     },
     close: () => {
       // Idempotent, and every step runs even if an earlier one fails.
-      closing ??= Promise.allSettled([backend.close()]).then(async () => {
+      closing ??= Promise.allSettled([backend.close(), targets.close()]).then(async () => {
         await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
       });
       return closing;

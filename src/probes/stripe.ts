@@ -20,7 +20,10 @@ export function scrubKeys(text: string): string {
   return text.replace(/\b(sk|rk|pk)_(live|test)_[A-Za-z0-9*]+/g, '[key]');
 }
 
-function connection(apiUrl: string | undefined): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
+/** Host, port and protocol of STRIPE_API_URL in the SDK's terms (defaults: Stripe itself). */
+export function stripeConnection(
+  apiUrl: string | undefined,
+): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
   if (apiUrl === undefined) return {};
   const url = new URL(apiUrl);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
@@ -39,7 +42,7 @@ export function createStripeProbe(options: StripeProbeOptions): () => Promise<Pr
     maxNetworkRetries: 0,
     timeout: timeoutMs,
     telemetry: false,
-    ...connection(apiUrl),
+    ...stripeConnection(apiUrl),
   });
   const deadline = { timeoutMs, onTimeout: 'down' as const, subject: 'Stripe API' };
   return async () => {

@@ -1,9 +1,24 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { readJobs, readRawDepth, readState, type JobRequest, type KeyOf } from './bullmq-reads';
+import {
+  readJobs,
+  readRawDepth,
+  readState,
+  readStateWindow,
+  type JobRequest,
+  type KeyOf,
+} from './bullmq-reads';
 import { addEstimates, extrapolate, isGivenUp, isRetrying, topFailureReasons } from './estimates';
-import type { DepthReading, JobSummary, QueueBackend, QueueSnapshot, SnapshotOptions } from './types';
+import type {
+  DepthReading,
+  JobSummary,
+  JobWindow,
+  QueueBackend,
+  QueueSnapshot,
+  SampleState,
+  SnapshotOptions,
+} from './types';
 import { workersFromClients } from './workers';
 
 export interface BullmqBackendOptions {
@@ -104,6 +119,24 @@ export class BullmqBackend implements QueueBackend {
     const queue = this.queueFor(queueName);
     const raw = await readRawDepth(this.options.connection, (suffix) => queue.toKey(suffix));
     return { at: Date.now(), ...raw };
+  }
+
+  async readWindow(queueName: string, state: SampleState, size: number): Promise<JobWindow> {
+    const queue = this.queueFor(queueName);
+    const key: KeyOf = (suffix) => queue.toKey(suffix);
+    const window = await readStateWindow(this.options.connection, key, state, size);
+    const jobs = await readJobs(
+      this.options.connection,
+      key,
+      window.ids.map((id) => ({ id, state })),
+    );
+    return { state, jobs, stateCount: window.count, capped: window.count > window.ids.length };
+  }
+
+  async readJob(queueName: string, state: SampleState, id: string): Promise<JobSummary | undefined> {
+    const queue = this.queueFor(queueName);
+    const [job] = await readJobs(this.options.connection, (suffix) => queue.toKey(suffix), [{ id, state }]);
+    return job;
   }
 
   /** Idempotent; closes every Queue even if one fails, and leaves the shared connection open. */

@@ -108,6 +108,34 @@ export async function readJobs(
   return jobs;
 }
 
+export interface StateWindowIds {
+  readonly ids: readonly string[];
+  readonly count: number;
+}
+
+/**
+ * The first `size` ids of one state and its count, in one MULTI: failed newest
+ * first, delayed soonest due first, waiting next to run first.
+ */
+export async function readStateWindow(
+  redis: Redis,
+  key: KeyOf,
+  state: JobState,
+  size: number,
+): Promise<StateWindowIds> {
+  const last = Math.max(1, Math.floor(size)) - 1;
+  const multi = redis.multi();
+  if (state === 'failed') multi.zcard(key('failed')).zrevrange(key('failed'), 0, last);
+  else if (state === 'delayed') multi.zcard(key('delayed')).zrange(key('delayed'), 0, String(last));
+  // One extra element so a legacy marker at the tail does not shrink the window.
+  else multi.llen(key('wait')).lrange(key('wait'), -(last + 2), -1);
+  const replies = await execReplies(multi);
+  const ids = asStrings(replies[1]);
+  const ordered = state === 'waiting' ? ids.reverse().filter((id) => !isLegacyMarker(id)) : ids;
+  const markers = state === 'waiting' ? ids.length - ordered.length : 0;
+  return { ids: ordered.slice(0, last + 1), count: Math.max(0, asNumber(replies[0]) - markers) };
+}
+
 export interface RawDepth {
   readonly depth: number;
   readonly added: number;

@@ -64,6 +64,7 @@ export function toJobSummary(id: string, state: JobState, values: JobFieldValues
     name: field('name') ?? '',
     state,
     data: parseJobData(field('data')),
+    rawData: field('data'),
     attemptsMade: intOrUndefined(field('atm')) ?? intOrUndefined(field('attemptsMade')) ?? 0,
     attemptsAllowed: attemptsAllowedFrom(field('opts')),
     ...(failedReason ? { failedReason } : {}),

@@ -30,6 +30,8 @@ export interface JobSummary {
   readonly state: 'failed' | 'delayed' | 'waiting';
   /** The payload as parsed from the stored JSON (unknown: it may be anything). */
   readonly data: unknown;
+  /** The payload exactly as stored, for byte-faithful display; null when the field is missing. */
+  readonly rawData: string | null;
   readonly attemptsMade: number;
   readonly attemptsAllowed: number;
   readonly failedReason?: string;
@@ -69,6 +71,18 @@ export interface QueueSnapshot {
   readonly reading: DepthReading;
 }
 
+export type SampleState = JobSummary['state'];
+
+/** A bounded slice of one state, newest (failed) or next-due (delayed, waiting) first. */
+export interface JobWindow {
+  readonly state: SampleState;
+  readonly jobs: readonly JobSummary[];
+  /** How many jobs the state holds in all (O(1) count). */
+  readonly stateCount: number;
+  /** True when the state holds more jobs than the window read. */
+  readonly capped: boolean;
+}
+
 export interface SnapshotOptions {
   /** Upper bound on jobs read per state; keeps a diagnosis O(1) in the backlog. */
   readonly sampleSize: number;
@@ -82,6 +96,10 @@ export interface SnapshotOptions {
 export interface QueueBackend {
   snapshot(queue: string, options: SnapshotOptions): Promise<QueueSnapshot>;
   readDepth(queue: string): Promise<DepthReading>;
+  /** At most `size` jobs of one state with their stored fields; never more, whatever the backlog. */
+  readWindow(queue: string, state: SampleState, size: number): Promise<JobWindow>;
+  /** One job's stored fields, or undefined when it is gone. */
+  readJob(queue: string, state: SampleState, id: string): Promise<JobSummary | undefined>;
   close(): Promise<void>;
 }
 

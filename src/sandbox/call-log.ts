@@ -1,8 +1,11 @@
-/** One request the app made to the emulator: a Web API call or a `response_url` POST. */
+/** One request the app made to the emulator: a Web API call, a `response_url` POST, a file upload or a Socket Mode ack. */
 export interface RecordedCall {
-  /** The Web API method (`chat.postMessage`), or `response_url`. */
+  /** The Web API method (`chat.postMessage`), or `response_url`, `file_upload`, `socket_ack`. */
   readonly method: string;
-  /** The parsed arguments, with `blocks` as an array even when it arrived as a JSON string. */
+  /**
+   * The parsed arguments, with `blocks` as an array even when it arrived as a JSON string.
+   * For `socket_ack`: the ack's payload; for `file_upload`: `{ file_id, bytes }`.
+   */
   readonly args: Readonly<Record<string, unknown>>;
   /** Milliseconds since the epoch. */
   readonly at: number;
@@ -12,6 +15,8 @@ export interface RecordedCall {
   readonly response: Readonly<Record<string, unknown>>;
   /** Set on `response_url` calls: which URL was used. */
   readonly responseUrl?: string;
+  /** Set on `socket_ack` calls: the envelope acknowledged. */
+  readonly envelopeId?: string;
 }
 
 export type CallPredicate = (call: RecordedCall) => boolean;

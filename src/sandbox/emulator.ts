@@ -1,73 +1,44 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AppClient, type AppResponse, type RawRequest, type SignedRequestOptions } from './app-client';
 import { CallLog, type CallPredicate, type RecordedCall } from './call-log';
+import type {
+  BlockActionResponse,
+  DeliveryResponse,
+  SendBlockActionOptions,
+  SendSlashCommandOptions,
+  SlackEmulatorOptions,
+  SlashCommandResponse,
+} from './emulator-types';
 import { FaultQueue, type Fault } from './faults';
-import { parseJsonObject, parseWebApiArgs, readBody, sendJson } from './http-io';
-import {
-  buildBlockActionPayload,
-  buildSlashCommandForm,
-  type BlockActionPayload,
-  type SlashCommandForm,
-} from './payloads';
-import { applyResponse, ResponseUrls } from './response-urls';
+import { FileStore, type SandboxFile } from './files';
+import { sendJson } from './http-io';
+import { buildBlockActionPayload, buildSlashCommandForm } from './payloads';
+import { ResponseUrls } from './response-urls';
+import { routeRequest, type RouteDeps } from './routes';
+import { SocketModeServer, type EnvelopeType } from './socket-mode';
 import { SandboxState, type SandboxEphemeral, type SandboxMessage } from './state';
-import { callWebApiMethod, type WebApiContext, type WebApiResult } from './web-api';
+import type { WebApiContext } from './web-api';
 import { defaultWorld, type SandboxWorld } from './world';
 
-export interface SlackEmulatorOptions {
-  readonly signingSecret: string;
-  readonly botToken: string;
-  readonly world?: SandboxWorld;
-  /** The app's request URL, as in the manifest: `http://127.0.0.1:PORT/slack/events`. */
-  readonly appUrl?: string;
-  /** Loopback only: the emulator accepts any caller that has the token. */
-  readonly host?: '127.0.0.1';
-  /** 0 (the default) picks a free port. */
-  readonly port?: number;
-}
-
-export interface SendSlashCommandOptions extends SignedRequestOptions {
-  readonly text: string;
-  /** Default: the world's requester. */
-  readonly user?: string;
-  /** Default: the world's incident channel. */
-  readonly channel?: string;
-  readonly command?: string;
-}
-
-export interface SlashCommandResponse extends AppResponse {
-  readonly responseUrl: string;
-  readonly form: SlashCommandForm;
-}
-
-export interface SendBlockActionOptions extends SignedRequestOptions {
-  /** The clicked message; its stored blocks supply the button's block id, value and label. */
-  readonly messageTs: string;
-  readonly actionId: string;
-  /** Default: the world's requester (the least privileged person), so approval tests say who approves. */
-  readonly user?: string;
-  /** Default: the world's incident channel. */
-  readonly channel?: string;
-  /** Default: the clicked message's thread, when it is a reply. */
-  readonly threadTs?: string;
-  readonly value?: string;
-  readonly blockId?: string;
-  readonly text?: string;
-}
-
-export interface BlockActionResponse extends AppResponse {
-  readonly responseUrl: string;
-  readonly payload: BlockActionPayload;
-}
+export type {
+  BlockActionResponse,
+  DeliveryResponse,
+  SendBlockActionOptions,
+  SendSlashCommandOptions,
+  SlackEmulatorOptions,
+  SlashCommandResponse,
+} from './emulator-types';
 
 /**
- * A local Slack for tests: the Web API and `response_url`s the app calls, and
- * signed slash commands and button clicks sent to the app.
+ * A local Slack for tests: the Web API, `response_url`s and file uploads the
+ * app calls, and slash commands and button clicks sent to the app, signed
+ * over HTTP or as envelopes on its Socket Mode connection.
  */
 export class SlackEmulator {
   readonly baseUrl: string;
-  /** Give this to the app as `clientOptions.slackApiUrl`. */
+  /** Give this to the app as `clientOptions.slackApiUrl` (and in Socket Mode as `installerOptions.clientOptions.slackApiUrl`). */
   readonly apiUrl: string;
   readonly world: SandboxWorld;
   private appUrl: string | undefined;
@@ -76,6 +47,8 @@ export class SlackEmulator {
   private readonly faults = new FaultQueue();
   private readonly responseUrls: ResponseUrls;
   private readonly appClient: AppClient;
+  private readonly fileStore = new FileStore();
+  private readonly socketMode: SocketModeServer;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -89,6 +62,12 @@ export class SlackEmulator {
     this.appUrl = options.appUrl;
     this.responseUrls = new ResponseUrls(() => this.baseUrl);
     this.appClient = new AppClient(options.signingSecret);
+    this.socketMode = new SocketModeServer({
+      wsBaseUrl: () => `ws://127.0.0.1:${port}`,
+      appId: this.world.bot.appId,
+      ackTimeoutMs: options.socketAckTimeoutMs ?? 3000,
+      record: (call) => this.log.record(call),
+    });
   }
 
   static async start(options: SlackEmulatorOptions): Promise<SlackEmulator> {
@@ -102,6 +81,9 @@ export class SlackEmulator {
     });
     const emulator = new SlackEmulator(server, options, (server.address() as AddressInfo).port);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => emulator.onRequest(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      emulator.socketMode.handleUpgrade(req, socket, head),
+    );
     return emulator;
   }
 
@@ -119,7 +101,10 @@ export class SlackEmulator {
     return this.log.waitFor(method, predicate, timeoutMs);
   }
 
-  /** Makes the next call(s) to `method` (or `response_url`) fail instead of being handled. */
+  /**
+   * Makes the next call(s) to `method` (or `response_url`, or `file_upload` for
+   * the upload URL, where a 200 fault becomes a 500) fail instead of being handled.
+   */
   failNext(method: string, fault: Fault = {}): void {
     this.faults.add(method, fault);
   }
@@ -141,6 +126,16 @@ export class SlackEmulator {
     return this.state.ephemerals(userId);
   }
 
+  /** Files shared into the channel (thread replies included), in completion order. */
+  files(channel: string): SandboxFile[] {
+    return this.fileStore.files(channel);
+  }
+
+  /** Open Socket Mode connections (Bolt's `app.start()` resolves once one is greeted). */
+  get socketConnections(): number {
+    return this.socketMode.connectionCount;
+  }
+
   async sendSlashCommand(options: SendSlashCommandOptions): Promise<SlashCommandResponse> {
     const user = options.user ?? this.world.requesterId;
     const channel = options.channel ?? this.world.incidentChannelId;
@@ -152,7 +147,7 @@ export class SlackEmulator {
       text: options.text,
       responseUrl,
     });
-    const response = await this.appClient.sendForm(this.requireAppUrl(), form, options);
+    const response = await this.deliver('slash_commands', form, form, options);
     return { ...response, responseUrl, form };
   }
 
@@ -177,8 +172,9 @@ export class SlackEmulator {
       responseUrl,
       message,
     });
-    const response = await this.appClient.sendForm(
-      this.requireAppUrl(),
+    const response = await this.deliver(
+      'interactive',
+      payload,
       { payload: JSON.stringify(payload) },
       options,
     );
@@ -190,7 +186,31 @@ export class SlackEmulator {
     return this.appClient.send(request.url ?? this.requireAppUrl(), request.body, request.headers);
   }
 
-  /** Idempotent; runs every step even if one fails, and drops keep-alive sockets so jest can exit. */
+  /**
+   * Over the app's Socket Mode connection when it has one and no app URL is
+   * set, else signed HTTP. Slack sets `accepts_response_payload` only where a
+   * response can change something: slash commands yes, block_actions no.
+   */
+  private async deliver(
+    type: EnvelopeType,
+    payload: object,
+    form: Readonly<Record<string, string>>,
+    options: SignedRequestOptions,
+  ): Promise<DeliveryResponse> {
+    if (this.appUrl === undefined && this.socketMode.connectionCount > 0) {
+      const ack = await this.socketMode.deliver(type, payload, type === 'slash_commands');
+      return {
+        status: 200,
+        body: JSON.stringify(ack.payload),
+        transport: 'socket',
+        envelopeId: ack.envelopeId,
+      };
+    }
+    const response = await this.appClient.sendForm(this.requireAppUrl(), form, options);
+    return { ...response, transport: 'http' };
+  }
+
+  /** Idempotent; runs every step even if one fails, and drops keep-alive and WebSocket connections so jest can exit. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -199,6 +219,7 @@ export class SlackEmulator {
   private async shutdown(): Promise<void> {
     this.log.close();
     this.faults.clear();
+    this.socketMode.close();
     const closed = new Promise<void>((resolve, reject) => {
       this.server.close((error) => (error ? reject(error) : resolve()));
       // Bolt's fetch keeps connections open; without this close() waits for them to time out.
@@ -211,91 +232,30 @@ export class SlackEmulator {
 
   private requireAppUrl(): string {
     if (this.appUrl === undefined)
-      throw new Error('SlackEmulator: no app URL; pass appUrl to start() or call setAppUrl()');
+      throw new Error(
+        'SlackEmulator: no app URL and no Socket Mode connection; pass appUrl to start(), call setAppUrl(), or connect the app with appToken',
+      );
     return this.appUrl;
   }
 
-  private get context(): WebApiContext {
-    return { world: this.world, state: this.state };
+  private get routes(): RouteDeps {
+    const context: WebApiContext = {
+      world: this.world,
+      state: this.state,
+      files: this.fileStore,
+      baseUrl: this.baseUrl,
+      openSocket: () => this.socketMode.open(),
+    };
+    const { log, faults, responseUrls, fileStore: files, baseUrl, options: tokens } = this;
+    return { log, faults, responseUrls, files, baseUrl, tokens, context };
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    this.route(req, res).catch((error: unknown) => {
+    routeRequest(this.routes, req, res).catch((error: unknown) => {
       // Web API callers retry on anything but 200, so even the emulator's own bugs answer 200.
       const detail = error instanceof Error ? error.message : String(error);
       if (!res.headersSent) sendJson(res, 200, { ok: false, error: 'sandbox_internal_error', detail });
       else res.destroy();
     });
-  }
-
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.baseUrl);
-    if (url.pathname.startsWith('/api/')) {
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
-      return this.handleWebApi(method, req, res, url.searchParams);
-    }
-    if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
-      return this.handleResponseUrl(url, req, res);
-    }
-    sendJson(res, 404, { ok: false, error: 'not_found' });
-  }
-
-  private async handleWebApi(
-    method: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    query: URLSearchParams,
-  ): Promise<void> {
-    const raw = await readBody(req);
-    const parsed = parseWebApiArgs(req.headers['content-type'], raw, query);
-    const { token: _token, ...args } = parsed.ok ? parsed.args : { raw };
-    const fault = this.faults.take(method);
-    let status = 200;
-    let headers: Readonly<Record<string, string>> = {};
-    let response: WebApiResult;
-    if (fault) {
-      ({ status, headers } = fault);
-      response = fault.body;
-    } else if (!parsed.ok) {
-      response = { ok: false, error: parsed.error };
-    } else {
-      response = this.refuseAuth(req, parsed.args) ?? callWebApiMethod(method, parsed.args, this.context);
-    }
-    this.log.record({ method, args, at: Date.now(), status, response });
-    sendJson(res, status, response, headers);
-  }
-
-  /** The bot token in `Authorization: Bearer`, or in a `token` field as Slack also allows. */
-  private refuseAuth(
-    req: IncomingMessage,
-    args: Readonly<Record<string, unknown>>,
-  ): WebApiResult | undefined {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
-    if (token === undefined || token === '') return { ok: false, error: 'not_authed' };
-    return token === this.options.botToken ? undefined : { ok: false, error: 'invalid_auth' };
-  }
-
-  private async handleResponseUrl(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const responseUrl = `${this.baseUrl}${url.pathname}`;
-    const raw = await readBody(req);
-    const parsed = parseJsonObject(raw);
-    const args = parsed.ok ? parsed.args : { raw };
-    const target = this.responseUrls.get(url.pathname.slice('/response/'.length));
-    const fault = this.faults.take('response_url');
-    let outcome: { status: number; headers?: Readonly<Record<string, string>>; response: WebApiResult };
-    if (fault) outcome = { status: fault.status, headers: fault.headers, response: fault.body };
-    else if (!target) outcome = { status: 404, response: { ok: false, error: 'expired_url' } };
-    else if (!parsed.ok) outcome = { status: 400, response: { ok: false, error: parsed.error } };
-    else outcome = applyResponse(target, parsed.args, this.context);
-    this.log.record({
-      method: 'response_url',
-      args,
-      at: Date.now(),
-      status: outcome.status,
-      response: outcome.response,
-      responseUrl,
-    });
-    sendJson(res, outcome.status, outcome.response, outcome.headers);
   }
 }

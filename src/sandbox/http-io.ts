@@ -11,15 +11,20 @@ export class BodyTooLargeError extends Error {
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req, BODY_LIMIT_BYTES)).toString('utf8');
+}
+
+/** The raw body, refused once it passes `limitBytes`. */
+export async function readBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > BODY_LIMIT_BYTES) throw new BodyTooLargeError(`request body over ${BODY_LIMIT_BYTES} bytes`);
+    if (size > limitBytes) throw new BodyTooLargeError(`request body over ${limitBytes} bytes`);
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(

@@ -1,6 +1,7 @@
 export {
   SlackEmulator,
   type BlockActionResponse,
+  type DeliveryResponse,
   type SendBlockActionOptions,
   type SendSlashCommandOptions,
   type SlackEmulatorOptions,
@@ -10,7 +11,9 @@ export type { AppResponse, RawRequest, SignedRequestOptions } from './app-client
 export { describeCalls, type CallPredicate, type RecordedCall } from './call-log';
 export type { Fault } from './faults';
 export type { BlockActionPayload, SlashCommandForm } from './payloads';
-export type { SandboxEphemeral, SandboxMessage } from './state';
+export type { SandboxFile } from './files';
+export type { EnvelopeType, SocketAck } from './socket-mode';
+export type { SandboxEphemeral, SandboxMessage, SandboxMessageFile } from './state';
 export {
   signSlackRequest,
   slackRequestHeaders,

@@ -14,6 +14,18 @@ export interface SandboxMessage {
   readonly reply_users?: readonly string[];
   readonly latest_reply?: string;
   readonly edited?: { readonly user: string; readonly ts: string };
+  /** Files shared with this message by `files.completeUploadExternal`. */
+  readonly files?: readonly SandboxMessageFile[];
+  /** Set, as Slack does, on the message a file upload created. */
+  readonly upload?: true;
+}
+
+/** A file as a message carries it (Slack's file object, trimmed). */
+export interface SandboxMessageFile {
+  readonly id: string;
+  readonly name: string;
+  readonly title: string;
+  readonly size: number;
 }
 
 /** Visible to one user only; Slack forgets these on reload, so nothing here is "on record". */
@@ -35,6 +47,7 @@ export interface NewMessage {
   readonly blocks: readonly unknown[];
   /** Must be a root's ts: resolve it with `threadRoot` first. */
   readonly threadTs?: string;
+  readonly files?: readonly SandboxMessageFile[];
 }
 
 export interface MessagePatch {
@@ -85,6 +98,10 @@ export class SandboxState {
     };
     if (input.botId !== undefined) message.bot_id = input.botId;
     if (input.appId !== undefined) message.app_id = input.appId;
+    if (input.files !== undefined) {
+      message.files = input.files;
+      message.upload = true;
+    }
     if (input.threadTs !== undefined) {
       message.thread_ts = input.threadTs;
       const root = this.find(input.channel, input.threadTs);

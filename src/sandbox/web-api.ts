@@ -1,23 +1,18 @@
 import { z } from 'zod';
-import { findBlockKitViolations } from '../../blocks/limits';
-import type { SandboxState } from './state';
-import { findUser, findUserGroup, type SandboxChannel, type SandboxWorld } from './world';
+import {
+  fail,
+  parseArgs,
+  refuseMessage,
+  resolveChannel,
+  type Args,
+  type Handler,
+  type WebApiContext,
+  type WebApiResult,
+} from './web-api-common';
+import { fileHandlers } from './web-api-files';
+import { findUser, findUserGroup } from './world';
 
-export interface WebApiContext {
-  readonly world: SandboxWorld;
-  readonly state: SandboxState;
-}
-
-export type WebApiResult = Readonly<Record<string, unknown>> & { readonly ok: boolean };
-
-type Args = Readonly<Record<string, unknown>>;
-type Handler = (args: Args, context: WebApiContext) => WebApiResult;
-
-const fail = (error: string, extra: Record<string, unknown> = {}): WebApiResult => ({
-  ok: false,
-  error,
-  ...extra,
-});
+export { refuseMessage, resolveChannel, type WebApiContext, type WebApiResult } from './web-api-common';
 
 const messageFields = {
   channel: z.string().optional(),
@@ -32,44 +27,6 @@ const deleteArgs = z.looseObject({ channel: z.string().optional(), ts: z.string(
 const userArgs = z.looseObject({ user: z.string().optional() });
 const userGroupArgs = z.looseObject({ usergroup: z.string().optional() });
 const channelArgs = z.looseObject({ channel: z.string().optional() });
-
-/**
- * Why Slack would refuse this message, or undefined. `msg_too_long` for plain
- * text, `invalid_blocks` with the readable violations otherwise. Stricter than
- * Slack on one point: blocks without a fallback `text` are refused, because
- * the project requires it (reference/slack-notes.md).
- */
-export function refuseMessage(
-  text: string | undefined,
-  blocks: readonly unknown[] | undefined,
-): WebApiResult | undefined {
-  const hasText = text !== undefined && text.trim() !== '';
-  const hasBlocks = blocks !== undefined && blocks.length > 0;
-  if (!hasText && !hasBlocks) return fail('no_text');
-  const violations = findBlockKitViolations({ text, blocks: blocks ?? [] });
-  if (violations.length === 0) return undefined;
-  if (!hasBlocks) return fail('msg_too_long', { errors: violations });
-  return fail('invalid_blocks', { errors: violations, response_metadata: { messages: violations } });
-}
-
-/** Channel ids, or names with or without `#`, as `chat.postMessage` accepts both. */
-export function resolveChannel(
-  world: SandboxWorld,
-  idOrName: string | undefined,
-): SandboxChannel | undefined {
-  if (idOrName === undefined) return undefined;
-  const name = idOrName.replace(/^#/, '');
-  return world.channels.find((channel) => channel.id === idOrName || channel.name === name);
-}
-
-function parseArgs<T>(schema: z.ZodType<T>, args: Args): { data: T } | { failure: WebApiResult } {
-  if (args.blocks !== undefined && !Array.isArray(args.blocks))
-    return { failure: fail('invalid_blocks_format') };
-  const parsed = schema.safeParse(args);
-  if (parsed.success) return { data: parsed.data };
-  const messages = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  return { failure: fail('invalid_arguments', { response_metadata: { messages } }) };
-}
 
 const handlers: Readonly<Record<string, Handler>> = {
   'auth.test': (_args, { world }) => ({
@@ -181,6 +138,11 @@ const handlers: Readonly<Record<string, Handler>> = {
     if (!group) return fail('no_such_subteam');
     return { ok: true, users: [...group.userIds] };
   },
+
+  // Only the app-level token gets here (see auth.ts); the answer is a single-use WebSocket URL.
+  'apps.connections.open': (_args, { openSocket }) => openSocket(),
+
+  ...fileHandlers,
 
   'conversations.info': (args, { world }) => {
     const parsed = parseArgs(channelArgs, args);

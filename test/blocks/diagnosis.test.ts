@@ -100,6 +100,31 @@ describe('diagnosisMessage', () => {
     expect(text).toMatch(/^Stuck jobs diagnosis — Webhook delivery: Healthy/);
   });
 
+  it('masks secrets in failure reasons and probe reasons before they reach Slack', () => {
+    const leaky = makeWorkflowDiagnosis({
+      snapshot: makeSnapshot({
+        topFailureReasons: [
+          { reason: 'HTTP 401 from https://hooks.acme.example/in?token=s3cr3tvalue&x=1', count: 2 },
+        ],
+      }),
+    });
+    const diagnosis = makeDiagnosis({
+      workflows: [leaky],
+      upstream: {
+        docker: makeProbe({
+          probe: 'docker',
+          status: 'unknown',
+          reason: 'cannot reach http://admin:hunter2@ops:2375',
+        }),
+      },
+    });
+    const message = diagnosisMessage({ diagnosis, requestedBy: 'U1' });
+    const all = JSON.stringify(message);
+    expect(all).not.toContain('s3cr3tvalue');
+    expect(all).not.toContain('hunter2');
+    expect(all).toContain('https://hooks.acme.example/in?token=***');
+  });
+
   it('says when the census was extrapolated, and marks workflow prefixes', () => {
     const diagnosis = makeDiagnosis({
       census: {

@@ -272,7 +272,7 @@ describe('/stuckjobs diagnose end to end', () => {
       text: string;
     };
     expect(help.response_type).toBe('ephemeral');
-    expect(help.text).toBe('Usage: /stuckjobs diagnose [workflow] | help');
+    expect(help.text).toBe('Usage: /stuckjobs diagnose [workflow] | sample <workflow> [n] | help');
     const unknown = JSON.parse((await harness.emulator.sendSlashCommand({ text: 'replay-all' })).body) as {
       response_type: string;
       text: string;

@@ -192,6 +192,7 @@ describe('BullmqBackend.snapshot', () => {
         name: 'b',
         state: 'waiting',
         data: 's',
+        rawData: '"s"',
         attemptsMade: 1,
         attemptsAllowed: 2,
         createdAt: 2000,

@@ -4,6 +4,8 @@ import type { SlackEmulator } from '../../src/sandbox';
 
 export const SIGNING_SECRET = 'sandbox-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-sandbox-0000-test';
+/** The app-level token Socket Mode connects with. */
+export const APP_TOKEN = 'xapp-1-A0STUCKJOBS-0000-test';
 
 /** The real Slack client, pointed at the emulator and failing fast; `null` sends no token at all. */
 export function webClient(emulator: SlackEmulator, token: string | null = BOT_TOKEN): webApi.WebClient {

@@ -38,7 +38,7 @@ describe('parseCommandText', () => {
 
   it('says what to type for an unknown subcommand', () => {
     expect(usageErrorFor('replay-everything now')).toBe(
-      '`replay-everything` is not a /stuckjobs command. Type `/stuckjobs diagnose` or `/stuckjobs help`.',
+      '`replay-everything` is not a /stuckjobs command. Type `/stuckjobs diagnose`, `/stuckjobs sample <workflow>` or `/stuckjobs help`.',
     );
   });
 
@@ -52,5 +52,53 @@ describe('parseCommandText', () => {
     const message = usageErrorFor(`diagnose ${'x'.repeat(2000)}`);
     expect(message).toMatch(/^That command is \d+ characters long/);
     expect(message.length).toBeLessThan(200);
+  });
+
+  it('reads --new on diagnose', () => {
+    expect(parseCommandText('diagnose --new webhooks', ids)).toEqual({
+      kind: 'diagnose',
+      workflowIds: ['webhooks'],
+      fresh: true,
+    });
+  });
+
+  describe('sample', () => {
+    it('defaults to 3 failed jobs of all cohorts', () => {
+      expect(parseCommandText('sample webhooks', ids)).toEqual({
+        kind: 'sample',
+        request: { workflowId: 'webhooks', state: 'failed', count: 3, cohort: {} },
+      });
+    });
+
+    it('reads n, the state and every filter, with quoted and curly-quoted values', () => {
+      expect(
+        parseCommandText(
+          'sample billing 7 --state delayed --tenant T-Acme --reason “Stripe 500” --handler=close-billing-period',
+          ids,
+        ),
+      ).toEqual({
+        kind: 'sample',
+        request: {
+          workflowId: 'billing',
+          state: 'delayed',
+          count: 7,
+          cohort: { tenant: 'T-Acme', reason: 'Stripe 500', handler: 'close-billing-period' },
+        },
+      });
+      expect(parseCommandText('sample webhooks --reason "HTTP 503"', ids)).toMatchObject({
+        request: { cohort: { reason: 'HTTP 503' } },
+      });
+    });
+
+    it('says what to type for each mistake', () => {
+      expect(usageErrorFor('sample')).toMatch(/^Which workflow\? Type `\/stuckjobs sample <workflow> \[n\]/);
+      expect(usageErrorFor('sample webhooks 11')).toMatch(/^Sample 1 to 10 jobs, not 11\./);
+      expect(usageErrorFor('sample webhooks --state stuck')).toMatch(/^`--state stuck` is not a state\./);
+      expect(usageErrorFor('sample webhooks --tenant')).toMatch(/^`--tenant` needs a value\./);
+      expect(usageErrorFor('sample webhooks --colour red')).toMatch(
+        /^`--colour` is not an option of sample\./,
+      );
+      expect(usageErrorFor('sample sms')).toContain('`/stuckjobs sample webhooks`');
+    });
   });
 });

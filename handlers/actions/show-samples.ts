@@ -1,0 +1,30 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { DEFAULT_SAMPLE } from '../../src/runbook/inspect/sample';
+import type { HandlerServices } from '../../src/services';
+import { postSamples } from '../post-samples';
+import { clickedIn, parseButtonValue, workflowIdIn } from './button-value';
+
+export type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+
+/** "Show samples" on a diagnosis: default samples of given-up jobs, into the incident thread. */
+export function showSamples(services: HandlerServices) {
+  const valueSchema = z.object({ w: workflowIdIn(services.workflowIds) });
+  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const { w } = parseButtonValue(valueSchema, action.value);
+    const { channelId, threadTs } = clickedIn(body);
+    if (!channelId) return;
+    await postSamples(
+      services,
+      client,
+      {
+        teamId: body.team?.id ?? body.user.team_id ?? '',
+        channelId,
+        userId: body.user.id,
+        threadTs,
+      },
+      { workflowId: w, state: 'failed', count: DEFAULT_SAMPLE, cohort: {} },
+    );
+  };
+}

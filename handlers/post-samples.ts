@@ -1,0 +1,41 @@
+import type { webApi } from '@slack/bolt';
+import { samplesMessage } from '../blocks/samples';
+import type { SampleRequest } from '../src/runbook/inspect/types';
+import type { HandlerServices } from '../src/services';
+import { postChecked } from './post-message';
+
+export interface SampleTarget {
+  readonly teamId: string;
+  readonly channelId: string;
+  readonly userId: string;
+  /** The incident thread; without one the samples start their own message. */
+  readonly threadTs?: string;
+}
+
+/** Sample, record the result in the replay gate (it binds replay planning), and post it. */
+export async function postSamples(
+  services: HandlerServices,
+  client: webApi.WebClient,
+  target: SampleTarget,
+  request: SampleRequest,
+): Promise<void> {
+  const log = services.logger.child({
+    channel: target.channelId,
+    user: target.userId,
+    workflow: request.workflowId,
+  });
+  const outcome = await services.sample(request);
+  const gate = await services.gate.record(
+    { teamId: target.teamId, channelId: target.channelId },
+    outcome,
+    target.userId,
+  );
+  const message = samplesMessage({
+    outcome,
+    workflowTitle: services.workflowTitle(request.workflowId),
+    requestedBy: target.userId,
+    gate,
+  });
+  await postChecked(client, log, { channel: target.channelId, threadTs: target.threadTs }, message);
+  log.info({ sample: outcome.id, blocked: gate.length > 0 }, 'samples posted');
+}

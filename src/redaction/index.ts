@@ -1,0 +1,13 @@
+export type { RedactionCounter, RedactionOptions, RenderedPayload } from './types';
+export { maskUrlSecrets, looksLikeSecretSegment } from './urls';
+export { maskBareTokens } from './tokens';
+export { maskSecretPairs } from './pairs';
+export { markerForLength, secretMarker, UNMEASURABLE_MARKER } from './marker';
+export { maskEmail, maskEmails } from './email';
+export { countryCodeLength, looksLikePhoneNumber, maskPhone, maskPhoneNumbers } from './phone';
+export { maskPersonalData } from './personal';
+export { isSecretKey, normaliseKey } from './secret-keys';
+export { maskFreeText } from './text';
+export { escapeControlChars } from './escape';
+export { MAX_DEPTH, renderStoredJson, TOO_DEEP } from './json';
+export { CIRCULAR, redactValue, UNREADABLE } from './value';

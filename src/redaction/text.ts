@@ -1,0 +1,18 @@
+import { maskSecretPairs } from './pairs';
+import { maskPersonalData } from './personal';
+import type { RedactionCounter } from './types';
+import { maskUrlSecrets } from './urls';
+
+/**
+ * Every free-text rule in one pass order: URL parts and bare tokens, values next to
+ * secret names, then personal data. Used for JSON string values, keys, non-JSON
+ * payloads and strings in log fields alike, so all previews hide the same things.
+ */
+export function maskFreeText(
+  text: string,
+  extraSecretKeys: readonly string[] = [],
+  counter?: RedactionCounter,
+): string {
+  const withoutSecrets = maskSecretPairs(maskUrlSecrets(text, counter), extraSecretKeys, counter);
+  return maskPersonalData(withoutSecrets, counter);
+}
