@@ -87,7 +87,8 @@ export function registerErrorHandler(app: App, logger: Logger): void {
     const correlationId = newCorrelationId();
     const target = whereToAnswer(body);
     const slackError = slackErrorOf(error);
-    logger.error(
+    const level = coded.code === ErrorCode.UsageInvalid ? 'info' : 'error';
+    logger[level](
       {
         err: coded.cause ?? coded,
         code: coded.code,
@@ -99,11 +100,17 @@ export function registerErrorHandler(app: App, logger: Logger): void {
       'listener failed',
     );
     if (!target) return;
-    const known = (slackError ? SLACK_ERRORS[slackError] : undefined) ?? HUMAN_TEXT[coded.code];
-    const message = errorMessageBlocks({
-      message: known ?? 'Something went wrong on my side.',
-      correlationId,
-    });
+    // A usage error is the user's to fix and says how; it needs no error id.
+    const message =
+      coded.code === ErrorCode.UsageInvalid
+        ? errorMessageBlocks({ message: coded.message })
+        : errorMessageBlocks({
+            message:
+              (slackError ? SLACK_ERRORS[slackError] : undefined) ??
+              HUMAN_TEXT[coded.code] ??
+              'Something went wrong on my side.',
+            correlationId,
+          });
     try {
       // response_url works even where the bot cannot post, which is often why we are here.
       if (target.responseUrl) await postToResponseUrl(target.responseUrl, message);

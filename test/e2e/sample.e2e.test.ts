@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BlockId } from '../../blocks/ids';
+import { ActionId, BlockId } from '../../blocks/ids';
 import { findBlockKitViolations } from '../../blocks/limits';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
 import { seedFailedFast, seedWithWorker } from '../helpers/bullmq-fixtures';
@@ -40,6 +40,8 @@ const shownPayload = (call: RecordedCall, jobId: string) => {
 
 const SECRET_TOKEN = 'Bearer tok_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const SECRET_SIGNATURE = 'sig-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const CONFIGURED_STRIPE_KEY = 'sk_test_configuredkey0123456789abcdef';
+const CONFIGURED_SIGNOZ_KEY = 'signoz-configured-key-0123456789';
 
 describe('/stuckjobs sample end to end', () => {
   const prefix = randomPrefix('smp');
@@ -144,7 +146,19 @@ describe('/stuckjobs sample end to end', () => {
     expect(cohorts).toContain('HTTP 503 ×2');
 
     const everything = JSON.stringify(harness.emulator.calls) + JSON.stringify(harness.logLines);
-    for (const secret of [SECRET_TOKEN, SECRET_SIGNATURE, 'jane.doe@acme.example', '1234567']) {
+    const configured = [
+      CONFIGURED_STRIPE_KEY,
+      CONFIGURED_SIGNOZ_KEY,
+      harness.config.slack.botToken!,
+      harness.config.slack.signingSecret!,
+    ];
+    for (const secret of [
+      SECRET_TOKEN,
+      SECRET_SIGNATURE,
+      'jane.doe@acme.example',
+      '1234567',
+      ...configured,
+    ]) {
       expect(everything).not.toContain(secret);
     }
   });
@@ -239,5 +253,75 @@ describe('/stuckjobs sample end to end', () => {
     expect(textOfBlock(post, `${BlockId.sampleChecksPrefix}${empty}`)).toContain(
       ':x: *well-formed*: the job has no payload',
     );
+
+    // Full payload, on demand: the whole redacted payload as a file in the thread.
+    const click = await harness.emulator.sendBlockAction({
+      messageTs: post.response.ts as string,
+      actionId: ActionId.fullPayload,
+      blockId: `${BlockId.samplePayloadPrefix}${huge}`,
+      value: JSON.stringify({ w: 'recordings', st: 'failed', j: huge }),
+    });
+    expect(click.status).toBe(200);
+    await harness.emulator.waitForCall('files.completeUploadExternal', undefined, 20_000);
+    const [file] = harness.emulator
+      .files(SANDBOX_IDS.incidentChannel)
+      .filter((f) => f.filename === `recordings-job-${huge}.json`);
+    expect(file?.threadTs).toBe(post.response.ts);
+    expect(file?.content).toBe(`{\n  "tenantId": "t",\n  "blob": "${'x'.repeat(1_000_000)}"\n}`);
+  });
+
+  it('answers a Full payload click for a job that is gone, and a damaged button value, with a clear note', async () => {
+    const gone = await harness.emulator.sendBlockAction({
+      messageTs: '1.000100',
+      actionId: ActionId.fullPayload,
+      value: JSON.stringify({ w: 'webhooks', st: 'failed', j: 'no-such-job' }),
+    });
+    expect(gone.status).toBe(200);
+    const note = await harness.emulator.waitForCall('response_url', (c) =>
+      String(c.args.text).startsWith('Job no-such-job'),
+    );
+    expect(note.args.text).toBe(
+      'Job no-such-job is no longer failed: it was retried, removed or finished since the sample.',
+    );
+    await harness.emulator.sendBlockAction({
+      messageTs: '1.000100',
+      actionId: ActionId.fullPayload,
+      value: '{"w":"sms"}',
+    });
+    const damaged = await harness.emulator.waitForCall('response_url', (c) =>
+      String(c.args.text).startsWith('That button'),
+    );
+    expect(damaged.args.text).toMatch(/^That button is out of date or damaged\. Type `\/stuckjobs help`/);
+  });
+
+  it('posts samples into the incident thread from the diagnosis "Show samples" button', async () => {
+    const before = harness.emulator.calls.length;
+    await harness.emulator.sendSlashCommand({ text: 'diagnose webhooks --new' });
+    const root = await harness.emulator.waitForCall(
+      'chat.postMessage',
+      (c) =>
+        harness.emulator.calls.indexOf(c) >= before && String(c.args.text).startsWith('Stuck jobs diagnosis'),
+      20_000,
+    );
+    const section = blocksOf(root).find(
+      (b) => b.block_id === `${BlockId.workflowPrefix}webhooks`,
+    ) as Block & {
+      accessory?: { action_id: string; value: string };
+    };
+    expect(section.accessory?.action_id).toBe(ActionId.showSamples);
+    await harness.emulator.sendBlockAction({
+      messageTs: root.response.ts as string,
+      actionId: ActionId.showSamples,
+      blockId: `${BlockId.workflowPrefix}webhooks`,
+      value: section.accessory!.value,
+      user: SANDBOX_IDS.approver,
+    });
+    const samples = await harness.emulator.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === root.response.ts,
+      20_000,
+    );
+    expect(blocksOf(samples)[0]?.text?.text).toBe('Samples: webhooks · failed');
+    expect(textOfBlock(samples, BlockId.samplesFooter)).toContain(`<@${SANDBOX_IDS.approver}>`);
   });
 });
