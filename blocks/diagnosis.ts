@@ -161,7 +161,8 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
         type: 'button',
         action_id: ActionId.showSamples,
         text: plain('Show samples'),
-        value: JSON.stringify({ w: workflow.id }),
+        // Given-up jobs first; a queue that only retries shows its retrying (delayed) jobs.
+        value: JSON.stringify({ w: workflow.id, st: c.failed > 0 ? 'failed' : 'delayed' }),
       };
     }
   }

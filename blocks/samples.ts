@@ -62,8 +62,31 @@ export function samplesMessage(view: SamplesView): BuiltMessage {
   return { text: fallbackText(view), blocks };
 }
 
+/** The stored blocks plus this sample's own failures, should recording them somehow have missed any. */
+function effectiveGate(view: SamplesView): readonly GateBlock[] {
+  const { outcome } = view;
+  const unrecorded = outcome.failures.filter(
+    (f) => !view.gate.some((b) => b.failures.some((g) => g.jobId === f.jobId && g.check === f.check)),
+  );
+  if (unrecorded.length === 0) return view.gate;
+  return [
+    ...view.gate,
+    {
+      workflow: outcome.request.workflowId,
+      state: outcome.request.state,
+      cohortKey: 'this sample',
+      cohort: {},
+      sampleId: outcome.id,
+      at: outcome.takenAt,
+      by: view.requestedBy,
+      failures: unrecorded,
+    },
+  ];
+}
+
 function gateText(view: SamplesView): string {
-  const { outcome, gate } = view;
+  const { outcome } = view;
+  const gate = effectiveGate(view);
   if (gate.length > 0) {
     const lines = gate.flatMap((block) =>
       block.failures.length > 0
@@ -128,11 +151,11 @@ function cohortsBlock(outcome: SampleOutcome): SectionBlock {
         COHORT_FIELD_MAX,
       ),
     );
-  const scope = c.capped ? `newest ${count(c.windowSize)} failed jobs (capped)` : 'all failed jobs';
+  const scope = c.capped ? `the newest ${count(c.windowSize)} failed jobs (capped)` : 'all failed jobs';
   return {
     type: 'section',
     block_id: BlockId.samplesCohorts,
-    text: mrkdwn(`*What a replay would touch:* ${count(c.givenUpInWindow)} given-up jobs in the ${scope}`),
+    text: mrkdwn(`*What a replay would touch:* ${count(c.givenUpInWindow)} given-up jobs among ${scope}`),
     fields: [
       list('By handler', c.byHandler),
       list('By tenant', c.byTenant),
@@ -143,7 +166,7 @@ function cohortsBlock(outcome: SampleOutcome): SectionBlock {
 }
 
 function jobBlocks(outcome: SampleOutcome, job: SampledJob, share: number): KnownBlock[] {
-  const id = escapeMrkdwn(job.id);
+  const id = externalText(job.id);
   // Reasons and checks get a slice of the job's share; the payload preview gets the rest.
   const reasonMax = Math.max(80, Math.min(400, Math.floor(share * 0.15)));
   const checkMax = Math.max(60, Math.min(300, Math.floor(share * 0.1)));
@@ -151,8 +174,8 @@ function jobBlocks(outcome: SampleOutcome, job: SampledJob, share: number): Know
     type: 'section',
     block_id: `${BlockId.sampleJobPrefix}${job.id}`.slice(0, LIMITS.id),
     fields: [
-      mrkdwn(`*Job*\n\`${id}\``),
-      mrkdwn(`*Handler*\n\`${externalText(job.handler || '(none)')}\``),
+      mrkdwn(truncate(`*Job*\n\`${id}\``, 200)),
+      mrkdwn(truncate(`*Handler*\n\`${externalText(job.handler || '(none)')}\``, 200)),
       mrkdwn(`*Age*\n${job.createdAt > 0 ? age(job.createdAt, outcome.takenAt) : 'unknown'}`),
       mrkdwn(`*Attempts*\n${job.attemptsMade} of ${job.attemptsAllowed}`),
       mrkdwn(
@@ -197,12 +220,13 @@ function payloadBlock(outcome: SampleOutcome, job: SampledJob, previewMax: numbe
     block_id: `${BlockId.samplePayloadPrefix}${job.id}`.slice(0, LIMITS.id),
     text: mrkdwn(truncate(text, LIMITS.sectionText)),
   };
-  if (truncated) {
+  const value = fullPayloadValue(outcome, job.id);
+  if (truncated && value.length <= LIMITS.buttonValue) {
     const button: Button = {
       type: 'button',
       action_id: ActionId.fullPayload,
       text: plain('Full payload'),
-      value: fullPayloadValue(outcome, job.id),
+      value,
     };
     block.accessory = button;
   }
@@ -212,7 +236,7 @@ function payloadBlock(outcome: SampleOutcome, job: SampledJob, previewMax: numbe
 function fallbackText(view: SamplesView): string {
   const { outcome } = view;
   const verdict =
-    view.gate.length > 0
+    effectiveGate(view).length > 0
       ? 'BLOCKED: a check failed; stop and ask before replay'
       : outcome.warnings.length > 0
         ? 'some checks unknown'

@@ -12,7 +12,7 @@ export interface SampleTarget {
   readonly threadTs?: string;
 }
 
-/** Sample, record the result in the replay gate (it binds replay planning), and post it. */
+/** Sample (the engine records the result in the replay gate) and post it. */
 export async function postSamples(
   services: HandlerServices,
   client: webApi.WebClient,
@@ -24,10 +24,9 @@ export async function postSamples(
     user: target.userId,
     workflow: request.workflowId,
   });
-  const outcome = await services.sample(request);
-  const gate = await services.gate.record(
+  const { outcome, gate } = await services.sample(
     { teamId: target.teamId, channelId: target.channelId },
-    outcome,
+    request,
     target.userId,
   );
   const message = samplesMessage({

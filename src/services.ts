@@ -10,7 +10,8 @@ import { SessionStore, type IncidentSessions } from './sessions/session-store';
 import type { Diagnosis } from './runbook/diagnosis';
 import type { DiagnoseRequest } from './runbook/diagnose';
 import type { WorkflowId } from './workflows/types';
-import { RedisReplayGate, type ReplayGate } from './approvals/replay-gate';
+import { RedisReplayGate, type GateBlock, type GateScope, type ReplayGate } from './approvals/replay-gate';
+import { recordSample } from './runbook/inspect/record-sample';
 import { createTargetChecker } from './checks';
 import type { SampleState } from './queues/types';
 import { maskFreeText, renderStoredJson } from './redaction';
@@ -25,8 +26,15 @@ export interface HandlerServices {
   readonly workflowIds: readonly WorkflowId[];
   readonly workflowTitle: (id: WorkflowId) => string;
   readonly diagnose: (request: DiagnoseRequest) => Promise<Diagnosis>;
-  /** Runbook step 2: read-only samples with their three checks. */
-  readonly sample: (request: SampleRequest) => Promise<SampleOutcome>;
+  /**
+   * Runbook step 2: read-only samples with their three checks, recorded in
+   * the replay gate (binding on replay), with the blocks now standing.
+   */
+  readonly sample: (
+    scope: GateScope,
+    request: SampleRequest,
+    by: string,
+  ) => Promise<{ readonly outcome: SampleOutcome; readonly gate: readonly GateBlock[] }>;
   /** One job's whole payload, redacted; undefined when the job is gone. */
   readonly fullPayload: (
     workflowId: WorkflowId,
@@ -108,7 +116,11 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     workflowIds: config.workflows.map((w) => w.id),
     workflowTitle: (id) => config.workflows.find((w) => w.id === id)?.title ?? id,
     diagnose: (request) => diagnose(deps, request),
-    sample: (request) => sampleJobs(inspectDeps, request),
+    sample: async (scope, request, by) => {
+      const outcome = await sampleJobs(inspectDeps, request);
+      const standing = await recordSample({ backend, gate, workflows: config.workflows }, scope, outcome, by);
+      return { outcome, gate: standing };
+    },
     fullPayload: async (workflowId, jobState, jobId) => {
       const job = await backend.readJob(queueOf(workflowId), jobState, jobId);
       return job ? renderPayload(job.rawData) : undefined;

@@ -7,12 +7,15 @@ import { clickedIn, parseButtonValue, workflowIdIn } from './button-value';
 
 export type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-/** "Show samples" on a diagnosis: default samples of given-up jobs, into the incident thread. */
+/** "Show samples" on a diagnosis: default samples of the state the button names, into the incident thread. */
 export function showSamples(services: HandlerServices) {
-  const valueSchema = z.object({ w: workflowIdIn(services.workflowIds) });
+  const valueSchema = z.object({
+    w: workflowIdIn(services.workflowIds),
+    st: z.enum(['failed', 'delayed', 'waiting']).default('failed'),
+  });
   return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
     await ack();
-    const { w } = parseButtonValue(valueSchema, action.value);
+    const { w, st } = parseButtonValue(valueSchema, action.value);
     const { channelId, threadTs } = clickedIn(body);
     if (!channelId) return;
     await postSamples(
@@ -24,7 +27,7 @@ export function showSamples(services: HandlerServices) {
         userId: body.user.id,
         threadTs,
       },
-      { workflowId: w, state: 'failed', count: DEFAULT_SAMPLE, cohort: {} },
+      { workflowId: w, state: st, count: DEFAULT_SAMPLE, cohort: {} },
     );
   };
 }

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import {
+  isInState,
   readJobs,
   readRawDepth,
   readState,
@@ -135,7 +136,9 @@ export class BullmqBackend implements QueueBackend {
 
   async readJob(queueName: string, state: SampleState, id: string): Promise<JobSummary | undefined> {
     const queue = this.queueFor(queueName);
-    const [job] = await readJobs(this.options.connection, (suffix) => queue.toKey(suffix), [{ id, state }]);
+    const key: KeyOf = (suffix) => queue.toKey(suffix);
+    if (!(await isInState(this.options.connection, key, state, id))) return undefined;
+    const [job] = await readJobs(this.options.connection, key, [{ id, state }]);
     return job;
   }
 

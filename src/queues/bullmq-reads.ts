@@ -136,6 +136,12 @@ export async function readStateWindow(
   return { ids: ordered.slice(0, last + 1), count: Math.max(0, asNumber(replies[0]) - markers) };
 }
 
+/** Whether job `id` is in `state` now (a retried job has left `failed`, though its hash stays). */
+export async function isInState(redis: Redis, key: KeyOf, state: JobState, id: string): Promise<boolean> {
+  if (state === 'waiting') return (await redis.lpos(key('wait'), id)) !== null;
+  return (await redis.zscore(key(state), id)) !== null;
+}
+
 export interface RawDepth {
   readonly depth: number;
   readonly added: number;

@@ -47,6 +47,7 @@ function outcome(jobs: SampledJob[]): SampleOutcome {
 
 const gate: GateBlock[] = Array.from({ length: 6 }, (_, i) => ({
   workflow: 'webhooks',
+  state: 'failed',
   cohortKey: `tenant=t${i}`,
   cohort: { tenant: `t${i}` },
   sampleId: `s-${i}`,
@@ -80,6 +81,20 @@ describe('samplesMessage', () => {
     expect(message.text).toBe(
       'Samples of Webhook delivery: 10 job(s); BLOCKED: a check failed; stop and ask before replay',
     );
+  });
+
+  it("says blocked at the top from the sample's own failures, even when the gate shows none", () => {
+    const failed = {
+      ...outcome([job(0, '{}')]),
+      failures: [{ jobId: '1000', check: 'handler-exists' as const, reason: 'x' }],
+    };
+    const message = samplesMessage({ outcome: failed, workflowTitle: 'W', requestedBy: 'U1', gate: [] });
+    const top = JSON.stringify(
+      message.blocks.find((b) => 'block_id' in b && b.block_id === BlockId.samplesGate),
+    );
+    expect(top).toContain('Blocked: stop and ask before replay.');
+    expect(top).toContain('job 1000: *handler-exists*');
+    expect(message.text).toContain('BLOCKED');
   });
 
   it('has no Full payload button when the payload fits, and escapes what the job holds', () => {

@@ -57,7 +57,12 @@ describe('/stuckjobs sample end to end', () => {
     url: '', // filled in below, once the tenant stand-in has a port
     event: 'call.ended',
     headers: { Authorization: SECRET_TOKEN, 'X-Signature': SECRET_SIGNATURE },
-    body: { caller: 'jane.doe@acme.example', phone: '+49 170 1234567', minutes: 1.5 },
+    body: {
+      caller: 'jane.doe@acme.example',
+      phone: '+49 170 1234567',
+      msisdn: '4917012345678',
+      minutes: 1.5,
+    },
   });
 
   beforeAll(async () => {
@@ -91,7 +96,12 @@ describe('/stuckjobs sample end to end', () => {
         QUEUE_PREFIX: prefix,
         TREND_WINDOW_MS: '50',
         PROBE_TIMEOUT_MS: '2000',
-        REDACT_EXTRA_KEYS: 'phone',
+        REDACT_EXTRA_KEYS: 'msisdn',
+        // Configured secrets: they must never reach a message or a log line either.
+        STRIPE_SECRET_KEY: CONFIGURED_STRIPE_KEY,
+        STRIPE_API_URL: 'http://127.0.0.1:9',
+        SIGNOZ_URL: 'http://127.0.0.1:9',
+        SIGNOZ_API_KEY: CONFIGURED_SIGNOZ_KEY,
       },
     });
   }, 60_000);
@@ -130,7 +140,8 @@ describe('/stuckjobs sample end to end', () => {
       .replace(JSON.stringify(SECRET_TOKEN), '"[redacted:32+]"')
       .replace(JSON.stringify(SECRET_SIGNATURE), '"[redacted:32+]"')
       .replace('"jane.doe@acme.example"', '"j***@a***.example"')
-      .replace('"+49 170 1234567"', '"[redacted:8-31]"');
+      .replace('"+49 170 1234567"', '"+49 *** *****67"')
+      .replace('"4917012345678"', '"[redacted:8-31]"');
     expect(shownPayload(post, id)).toBe(expected);
 
     const checks = textOfBlock(post, `${BlockId.sampleChecksPrefix}${id}`);
@@ -141,7 +152,7 @@ describe('/stuckjobs sample end to end', () => {
     expect(details).toContain('*Attempts*\n1 of 1');
     expect(details).toContain(`*Last failure*\nHTTP 503 from ${tenant.url}/hooks/acme`);
     const cohorts = textOfBlock(post, BlockId.samplesCohorts);
-    expect(cohorts).toContain('3 given-up jobs in the all failed jobs');
+    expect(cohorts).toContain('3 given-up jobs among all failed jobs');
     expect(cohorts).toContain('t-acme ×2');
     expect(cohorts).toContain('HTTP 503 ×2');
 
@@ -157,6 +168,7 @@ describe('/stuckjobs sample end to end', () => {
       SECRET_SIGNATURE,
       'jane.doe@acme.example',
       '1234567',
+      '4917012345678',
       ...configured,
     ]) {
       expect(everything).not.toContain(secret);
@@ -185,6 +197,19 @@ describe('/stuckjobs sample end to end', () => {
     // A clean sample of another cohort does not lift the block on all of them.
     const clean = await sample('sample webhooks --tenant t-acme');
     expect(textOfBlock(clean, BlockId.samplesGate)).toMatch(/^:no_entry: \*Blocked/);
+  });
+
+  it('lifts the block once the failing job is fixed and a re-sample checks it clean', async () => {
+    const scope = { teamId: SANDBOX_IDS.team, channelId: SANDBOX_IDS.incidentChannel };
+    expect(await harness.services.gate.blocks(scope, 'webhooks')).toHaveLength(1);
+    const key = `${prefix}:webhook-delivery:${badIds[0]}`;
+    const fixed = { tenantId: 't-bad', webhookId: 'w', url: `${tenant.url}/hooks/bad`, event: 'x', body: {} };
+    await redis.hset(key, 'data', JSON.stringify(fixed));
+    const post = await sample('sample webhooks 10');
+    expect(textOfBlock(post, BlockId.samplesGate)).toBe(
+      ':white_check_mark: All three checks passed on 3 sampled jobs.',
+    );
+    expect(await harness.services.gate.blocks(scope, 'webhooks')).toEqual([]);
   });
 
   it('keeps the stored text: key order JSON.parse would change, number literals, duplicate keys', async () => {
@@ -254,7 +279,8 @@ describe('/stuckjobs sample end to end', () => {
       ':x: *well-formed*: the job has no payload',
     );
 
-    // Full payload, on demand: the whole redacted payload as a file in the thread.
+    // Full payload, on demand: the whole redacted payload as a file in the thread; still read-only.
+    const keysBeforeClick = await dumpKeysWithPrefix(redis, `${prefix}:`);
     const click = await harness.emulator.sendBlockAction({
       messageTs: post.response.ts as string,
       actionId: ActionId.fullPayload,
@@ -267,6 +293,7 @@ describe('/stuckjobs sample end to end', () => {
       .files(SANDBOX_IDS.incidentChannel)
       .filter((f) => f.filename === `recordings-job-${huge}.json`);
     expect(file?.threadTs).toBe(post.response.ts);
+    expect(await dumpKeysWithPrefix(redis, `${prefix}:`)).toEqual(keysBeforeClick);
     expect(file?.content).toBe(`{\n  "tenantId": "t",\n  "blob": "${'x'.repeat(1_000_000)}"\n}`);
   });
 

@@ -1,7 +1,10 @@
 import type { SampleState } from '../../queues/types';
 import type { WorkflowId } from '../../workflows/types';
 
-export type CheckStatus = 'pass' | 'fail' | 'unknown';
+import type { CheckStatus } from '../../checks/types';
+import type { RenderedPayload } from '../../redaction';
+
+export type { CheckStatus, RenderedPayload };
 export type CheckName = 'well-formed' | 'target-exists' | 'handler-exists';
 
 export interface PayloadCheck {
@@ -23,13 +26,6 @@ export interface SampleRequest {
   /** How many jobs to show: default 3, at most 10. */
   readonly count: number;
   readonly cohort: Cohort;
-}
-
-export interface RenderedPayload {
-  readonly kind: 'json' | 'not-json' | 'empty';
-  /** Pretty-printed as stored, redacted. */
-  readonly text: string;
-  readonly redactions: number;
 }
 
 export interface SampledJob {

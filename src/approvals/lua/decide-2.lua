@@ -1,0 +1,97 @@
+--[[
+  Approve or deny a pending batch. Every approval rule is checked here, in one
+  atomic step, so double clicks, two approvers at once, two bot replicas and
+  Slack's retried deliveries decide a batch exactly once (invariant 2).
+  Every attempt, refused or not, is appended to the audit stream (invariant 7).
+
+  Checks, in this order (the first that fails is the result):
+    1. the batch exists                                  else 'not-found'
+    2. its state is pending                              else 'not-pending'
+    3. now < expiresAt        else the state becomes expired, 'expired'
+    4. the clicker is not the requester                  else 'self-approval'
+    5. the caller found the clicker an allowed approver  else 'not-an-approver'
+    6. the presented hash equals the stored hash         else 'hash-mismatch'
+       (a changed plan is never approved by an old click: Atlantis #1508)
+  The same rules apply to deny: only an allowed approver other than the
+  requester closes a batch, and only the one they were shown.
+
+  Input:
+    KEYS[1] batch record (hash)   <prefix>:batch:<id>
+    KEYS[2] audit stream          <prefix>:audit
+
+    ARGV[1] batch id (for the audit entry)
+    ARGV[2] decision: 'approve' or 'deny'
+    ARGV[3] clicker's Slack user id
+    ARGV[4] clicker is an allowed approver: '1' or '0'
+    ARGV[5] manifest hash the clicked button carried
+    ARGV[6] now, epoch ms
+    ARGV[7] audit stream MAXLEN (approximate trim)
+
+  Output: { code, state, decidedBy, decidedAt }, '' where there is no value
+    { 'approved' | 'denied', <new state>, <clicker>, <now> }   decided
+    { 'not-pending', <state>, <decidedBy>, <decidedAt> }       nothing changed
+    { 'expired', 'expired', '', '' }                           state became expired
+    { <other refusal>, 'pending', '', '' }                     nothing changed
+    { 'not-found', '', '', '' }
+  Errors: a malformed decision, or a record missing its fields (fail closed).
+]]
+local batchKey, auditKey = KEYS[1], KEYS[2]
+local batchId, decision, userId, userAllowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local presented, now, maxLen = ARGV[5], ARGV[6], ARGV[7]
+
+if decision ~= 'approve' and decision ~= 'deny' then
+  return redis.error_reply('ERR stuckjobs decide: decision must be approve or deny')
+end
+
+local function audit(result, from, to, detail)
+  redis.call('XADD', auditKey, 'MAXLEN', '~', maxLen, '*',
+    'at', now, 'batch', batchId, 'action', decision, 'actor', userId,
+    'result', result, 'from', from, 'to', to, 'detail', detail or '')
+end
+
+local f = redis.call('HMGET', batchKey, 'state', 'requestedBy', 'expiresAt', 'hash', 'decidedBy', 'decidedAt')
+local state = f[1]
+if not state then
+  if redis.call('EXISTS', batchKey) == 1 then
+    return redis.error_reply('ERR stuckjobs decide: batch record ' .. batchKey .. ' has no state')
+  end
+  audit('not-found', '', '')
+  return { 'not-found', '', '', '' }
+end
+
+if state ~= 'pending' then
+  audit('not-pending', state, state)
+  return { 'not-pending', state, f[5] or '', f[6] or '' }
+end
+
+local requestedBy, expiresAt, storedHash = f[2], tonumber(f[3]), f[4]
+if not requestedBy or not expiresAt or not storedHash then
+  return redis.error_reply('ERR stuckjobs decide: batch record ' .. batchKey .. ' is incomplete')
+end
+
+if tonumber(now) >= expiresAt then
+  redis.call('HSET', batchKey, 'state', 'expired')
+  audit('expired', 'pending', 'expired')
+  return { 'expired', 'expired', '', '' }
+end
+
+if userId == requestedBy then
+  audit('self-approval', state, state)
+  return { 'self-approval', state, '', '' }
+end
+
+if userAllowed ~= '1' then
+  audit('not-an-approver', state, state)
+  return { 'not-an-approver', state, '', '' }
+end
+
+if presented ~= storedHash then
+  audit('hash-mismatch', state, state, 'presented ' .. presented)
+  return { 'hash-mismatch', state, '', '' }
+end
+
+local to = 'denied'
+if decision == 'approve' then to = 'approved' end
+redis.call('HSET', batchKey, 'state', to, 'decision', decision, 'decidedBy', userId, 'decidedAt', now)
+audit(to, 'pending', to)
+return { to, to, userId, now }
