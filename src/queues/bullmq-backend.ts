@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import {
   isInState,
+  readJobsCapped,
   readJobs,
   readRawDepth,
   readState,
@@ -122,15 +123,19 @@ export class BullmqBackend implements QueueBackend {
     return { at: Date.now(), ...raw };
   }
 
-  async readWindow(queueName: string, state: SampleState, size: number): Promise<JobWindow> {
+  async readWindow(
+    queueName: string,
+    state: SampleState,
+    size: number,
+    maxDataBytes = Number.POSITIVE_INFINITY,
+  ): Promise<JobWindow> {
     const queue = this.queueFor(queueName);
     const key: KeyOf = (suffix) => queue.toKey(suffix);
     const window = await readStateWindow(this.options.connection, key, state, size);
-    const jobs = await readJobs(
-      this.options.connection,
-      key,
-      window.ids.map((id) => ({ id, state })),
-    );
+    const requests = window.ids.map((id) => ({ id, state }));
+    const jobs = Number.isFinite(maxDataBytes)
+      ? await readJobsCapped(this.options.connection, key, requests, maxDataBytes)
+      : await readJobs(this.options.connection, key, requests);
     return { state, jobs, stateCount: window.count, capped: window.count > window.ids.length };
   }
 

@@ -108,6 +108,43 @@ export async function readJobs(
   return jobs;
 }
 
+/**
+ * Like readJobs, but a payload over `maxDataBytes` is not transferred: one
+ * pipeline reads every payload's size and the other fields, a second fetches
+ * only the payloads that fit.
+ */
+export async function readJobsCapped(
+  redis: Redis,
+  key: KeyOf,
+  requests: readonly JobRequest[],
+  maxDataBytes: number,
+): Promise<JobSummary[]> {
+  if (requests.length === 0) return [];
+  const sizes = redis.pipeline();
+  for (const request of requests) sizes.hstrlen(key(request.id), 'data');
+  const lengths = (await execReplies(sizes)).map(asNumber);
+  const fitting = requests.filter((_, i) => (lengths[i] ?? 0) <= maxDataBytes);
+  const jobs = await readJobs(redis, key, fitting);
+  const large = requests.filter((_, i) => (lengths[i] ?? 0) > maxDataBytes);
+  if (large.length === 0) return jobs;
+  const fields = JOB_FIELDS.filter((field) => field !== 'data');
+  const rest = redis.pipeline();
+  for (const request of large) rest.hmget(key(request.id), ...fields);
+  const replies = await execReplies(rest);
+  const omitted = large.flatMap((request, i) => {
+    const values = asNullableStrings(replies[i]);
+    const full = JOB_FIELDS.map((field) =>
+      field === 'data' ? null : (values[fields.indexOf(field)] ?? null),
+    );
+    const job = toJobSummary(request.id, request.state, full);
+    const bytes = lengths[requests.indexOf(request)] ?? 0;
+    return job ? [{ ...job, data: undefined, rawData: null, omittedDataBytes: bytes }] : [];
+  });
+  // Keep the window's order.
+  const byId = new Map([...jobs, ...omitted].map((job) => [job.id, job]));
+  return requests.flatMap((request) => byId.get(request.id) ?? []);
+}
+
 export interface StateWindowIds {
   readonly ids: readonly string[];
   readonly count: number;

@@ -32,6 +32,8 @@ export interface JobSummary {
   readonly data: unknown;
   /** The payload exactly as stored, for byte-faithful display; null when the field is missing. */
   readonly rawData: string | null;
+  /** Set when a window read left a large payload out (its size in bytes): read the job itself for it. */
+  readonly omittedDataBytes?: number;
   readonly attemptsMade: number;
   readonly attemptsAllowed: number;
   readonly failedReason?: string;
@@ -96,8 +98,12 @@ export interface SnapshotOptions {
 export interface QueueBackend {
   snapshot(queue: string, options: SnapshotOptions): Promise<QueueSnapshot>;
   readDepth(queue: string): Promise<DepthReading>;
-  /** At most `size` jobs of one state with their stored fields; never more, whatever the backlog. */
-  readWindow(queue: string, state: SampleState, size: number): Promise<JobWindow>;
+  /**
+   * At most `size` jobs of one state with their stored fields; never more,
+   * whatever the backlog. Payloads over `maxDataBytes` are left out (see
+   * `omittedDataBytes`), so a window of huge payloads cannot exhaust memory.
+   */
+  readWindow(queue: string, state: SampleState, size: number, maxDataBytes?: number): Promise<JobWindow>;
   /** One job's stored fields, or undefined when it is gone. */
   readJob(queue: string, state: SampleState, id: string): Promise<JobSummary | undefined>;
   close(): Promise<void>;

@@ -40,6 +40,8 @@ export interface InspectDeps {
 }
 
 export const MAX_SAMPLE = 10;
+/** Payloads read in a window at most; larger ones are read one by one, only for the jobs shown. */
+export const WINDOW_DATA_MAX_BYTES = 64 * 1024;
 export const DEFAULT_SAMPLE = 3;
 
 const tenantOf = z.object({ tenantId: z.string() }).loose();
@@ -71,13 +73,21 @@ export async function sampleJobs(deps: InspectDeps, request: SampleRequest): Pro
   const log = deps.logger.child({ sample: id, workflow: workflow.id });
   const count = Math.min(MAX_SAMPLE, Math.max(1, Math.floor(request.count)));
 
-  const window = await deps.backend.readWindow(workflow.queue, request.state, deps.windowSize);
-  const failedWindow =
-    request.state === 'failed'
-      ? window
-      : await deps.backend.readWindow(workflow.queue, 'failed', deps.windowSize);
+  const read = (state: SampleRequest['state']) =>
+    deps.backend.readWindow(workflow.queue, state, deps.windowSize, WINDOW_DATA_MAX_BYTES);
+  const window = await read(request.state);
+  const failedWindow = request.state === 'failed' ? window : await read('failed');
   const matched = window.jobs.filter((job) => matches(job, request.cohort));
-  const chosen = matched.slice(0, count);
+  // Jobs shown get their whole payload, however large; the window left it out.
+  const chosen = await Promise.all(
+    matched
+      .slice(0, count)
+      .map(async (job) =>
+        job.omittedDataBytes === undefined
+          ? job
+          : ((await deps.backend.readJob(workflow.queue, request.state, job.id)) ?? job),
+      ),
+  );
   const jobs = await Promise.all(chosen.map((job) => inspectJob(deps, workflow, job)));
 
   const failures: CheckFailure[] = [];

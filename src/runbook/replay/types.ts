@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * An approved batch, as the approvals module hands it over: the frozen list of
+ * job ids with the SHA-256 of each stored payload at plan time. Parsed at the
+ * executor's door, because it also comes back out of Redis on recovery.
+ */
+export const replayBatchSchema = z
+  .object({
+    /** Part of Redis keys: no `:`, no spaces. */
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a batch id'),
+    queuePrefix: z.string().min(1).max(200),
+    queue: z.string().min(1).max(200),
+    jobs: z
+      .array(
+        z.object({
+          id: z.string().min(1).max(256),
+          payloadSha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a lowercase SHA-256 hex digest'),
+        }),
+      )
+      .min(1),
+  })
+  .superRefine((batch, ctx) => {
+    // One journal field per job id: a job listed twice would be a second move.
+    const seen = new Set<string>();
+    batch.jobs.forEach((job, index) => {
+      if (seen.has(job.id)) {
+        ctx.addIssue({ code: 'custom', path: ['jobs', index, 'id'], message: `job ${job.id} listed twice` });
+      }
+      seen.add(job.id);
+    });
+  });
+
+export interface ReplayBatch {
+  readonly id: string;
+  readonly queuePrefix: string;
+  readonly queue: string;
+  readonly jobs: readonly { readonly id: string; readonly payloadSha256: string }[];
+}
+
+export interface JobOutcome {
+  readonly jobId: string;
+  readonly status: 'replayed' | 'skipped';
+  readonly reason?: string;
+}
+
+/** Why a job of an approved batch was not moved; shown in the thread as is. */
+export const SkipReason = {
+  NotFailed: 'no longer failed',
+  Gone: 'no longer exists',
+  PayloadChanged: 'payload changed since the plan',
+  AttemptsLeft: 'still has attempts left',
+  Unloadable: 'BullMQ cannot load the job',
+  UnreadableJournal: 'journal entry unreadable: not moved, to never move a job twice',
+} as const;
+
+/** Why a job counts as replayed although this run did not move it. */
+export const ReplayedReason = {
+  Recovered: 'moved before a restart (confirmed in Redis)',
+  RecoveredFromEvents: 'moved before a restart, then removed (confirmed by the events stream)',
+} as const;
+
+/**
+ * The job-hash fields a failure leaves behind, raw. BullMQ's move (reprocessJob)
+ * deletes `finishedOn` and `processedOn`, and every later run bumps `ats`
+ * (and `atm`, or `attemptsMade` on BullMQ < 5) and writes new timestamps; see
+ * move-evidence.ts for why this tells "moved" from "not moved".
+ */
+export const failureMarkSchema = z.object({
+  timestamp: z.string().nullable(),
+  processedOn: z.string().nullable(),
+  finishedOn: z.string().nullable(),
+  ats: z.string().nullable(),
+  atm: z.string().nullable(),
+  attemptsMade: z.string().nullable(),
+});
+
+export type FailureMark = z.infer<typeof failureMarkSchema>;
+
+const at = z.number(); // epoch ms of the write, by the writer's clock
+
+/** One job's line in the journal; `moving` must carry the mark recovery compares against. */
+export const journalEntrySchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('pending'), at }),
+  z.object({ status: z.literal('moving'), at, mark: failureMarkSchema }),
+  z.object({ status: z.literal('replayed'), at, reason: z.string().optional() }),
+  z.object({ status: z.literal('skipped'), at, reason: z.string() }),
+]);
+
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
+export type JournalStatus = JournalEntry['status'];
+
+export interface UnfinishedJournal {
+  readonly batch: ReplayBatch;
+  readonly owner: string | null;
+  readonly createdAt: number;
+}
+
+/**
+ * Where a batch's progress survives a crash (a port: tests wrap it to crash at
+ * an exact step). Every write is acknowledged by Redis before the executor
+ * takes its next step.
+ */
+export interface BatchJournal {
+  /** Creates the journal with every job `pending`; a no-op when it exists for the same batch. */
+  begin(batch: ReplayBatch): Promise<void>;
+  /** Exclusive right to execute the batch, for `ttlMs`; false when someone else holds it. */
+  claim(batchId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends the claim; false when it was lost (expired and taken). */
+  renew(batchId: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(batchId: string, owner: string): Promise<void>;
+  /** An entry that does not parse comes back as `'unreadable'`: the caller fails closed. */
+  entries(batchId: string): Promise<ReadonlyMap<string, JournalEntry | 'unreadable'>>;
+  write(batchId: string, jobId: string, entry: JournalEntry): Promise<void>;
+  finish(batchId: string): Promise<void>;
+  listUnfinished(): Promise<UnfinishedJournal[]>;
+}

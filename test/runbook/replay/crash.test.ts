@@ -1,0 +1,169 @@
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { silentLogger } from '../../../src/logger';
+import { RedisBatchJournal } from '../../../src/runbook/replay/journal';
+import { reconcileUnfinished } from '../../../src/runbook/replay/reconcile';
+import { ReplayedReason, type JournalEntry } from '../../../src/runbook/replay/types';
+import { eventually } from '../../helpers/eventually';
+import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../../helpers/redis';
+import {
+  QUEUE,
+  batchOf,
+  failingWorker,
+  movesOutOfFailed,
+  seedGivenUp,
+  testQueue,
+  type CountingWorker,
+} from './helpers';
+import { runChild, type ChildEnv } from './spawn-child';
+
+const BATCH_SIZE = 300;
+/** Short, so each restart waits little for the dead run's lease; renewed before every job. */
+const LEASE_MS = 1_500;
+
+// Drawn once per run and shown in the test title, so a failure names its kill points.
+const KILL_1 = randomInt(20, 80);
+const CRASH_AFTER_MOVING = randomInt(5, 40);
+const CRASH_BEFORE_REPLAYED = randomInt(5, 40);
+const KILL_4_AFTER = randomInt(10, 40);
+
+describe('replay crash safety (executor in a child process, SIGKILLed)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let statePrefix: string;
+  let journal: RedisBatchJournal;
+  let queue: Queue;
+  let worker: CountingWorker | undefined;
+  let dir: string;
+
+  beforeAll(() => {
+    redis = testRedis();
+    prefix = randomPrefix('replay-crash-q');
+    statePrefix = randomPrefix('replay-crash-s');
+    journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
+    queue = testQueue(redis, prefix);
+    dir = mkdtempSync(path.join(tmpdir(), 'stuckjobs-crash-'));
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await queue.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    await deleteKeysWithPrefix(redis, statePrefix);
+    await redis.quit();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function entriesOf(batchId: string): Promise<Map<string, JournalEntry>> {
+    const entries = new Map<string, JournalEntry>();
+    for (const [jobId, entry] of await journal.entries(batchId)) {
+      if (entry === 'unreadable') throw new Error(`unreadable journal entry for ${jobId}`);
+      entries.set(jobId, entry);
+    }
+    return entries;
+  }
+
+  const withStatus = (entries: Map<string, JournalEntry>, status: JournalEntry['status']): string[] =>
+    [...entries].filter(([, entry]) => entry.status === status).map(([jobId]) => jobId);
+
+  /** A restarted bot cannot take the batch before the dead run's lease runs out. */
+  const leaseExpired = (batchId: string) =>
+    eventually(
+      async () => ((await redis.exists(journal.keys(batchId).lease)) === 0 ? true : undefined),
+      5_000,
+    );
+
+  it(`replays each of ${BATCH_SIZE} jobs exactly once across 4 kills (at ${KILL_1} settled, after moving #${CRASH_AFTER_MOVING}, before replayed #${CRASH_BEFORE_REPLAYED}, at +${KILL_4_AFTER})`, async () => {
+    const ids = await seedGivenUp({
+      url: testRedisUrl(),
+      prefix,
+      queue: QUEUE,
+      count: BATCH_SIZE,
+      attempts: 1,
+    });
+    const batch = await batchOf(redis, prefix, QUEUE, ids);
+    const batchFile = path.join(dir, 'batch.json');
+    writeFileSync(batchFile, JSON.stringify(batch));
+    // Delphi's worker is still broken: a replayed job runs, fails and is back in
+    // `failed`, given up again, with the same payload, between crash and restart.
+    worker = failingWorker(testRedisUrl(), prefix, QUEUE);
+    const base: ChildEnv = {
+      REDIS_URL: testRedisUrl(),
+      STATE_PREFIX: statePrefix,
+      MODE: 'reconcile',
+      LEASE_MS: String(LEASE_MS),
+      STEP_DELAY_MS: '1',
+    };
+
+    // 1. The first run, killed from outside at a random point.
+    const first = await runChild({ ...base, MODE: 'execute', BATCH_FILE: batchFile }, KILL_1);
+    expect(first).toMatchObject({ signal: 'SIGKILL', finished: false });
+    let entries = await entriesOf(batch.id);
+    expect(withStatus(entries, 'replayed').length).toBeGreaterThanOrEqual(KILL_1 - 1);
+    expect(withStatus(entries, 'pending').length).toBeGreaterThan(0);
+    await leaseExpired(batch.id);
+
+    // 2. A restart that dies right after journaling `moving`, before that move.
+    const second = await runChild({ ...base, CRASH_AT: `after-moving:${CRASH_AFTER_MOVING}` });
+    expect(second).toMatchObject({ signal: 'SIGKILL', finished: false });
+    entries = await entriesOf(batch.id);
+    const notMoved = withStatus(entries, 'moving');
+    expect(notMoved).toHaveLength(1);
+    expect(await queue.getJobState(notMoved[0]!)).toBe('failed');
+    expect((await movesOutOfFailed(redis, prefix, QUEUE)).get(notMoved[0]!)).toBeUndefined();
+    await leaseExpired(batch.id);
+
+    // 3. A restart that dies right after a move, before journaling `replayed`.
+    const third = await runChild({ ...base, CRASH_AT: `before-replayed:${CRASH_BEFORE_REPLAYED}` });
+    expect(third).toMatchObject({ signal: 'SIGKILL', finished: false });
+    entries = await entriesOf(batch.id);
+    const movedUnrecorded = withStatus(entries, 'moving');
+    expect(movedUnrecorded).toHaveLength(1);
+    expect(movedUnrecorded[0]).not.toBe(notMoved[0]);
+    expect((await movesOutOfFailed(redis, prefix, QUEUE)).get(movedUnrecorded[0]!)).toBe(1);
+    // The dangerous case: moved, run, failed again, and replayable by every other check.
+    await eventually(() => Promise.resolve(worker?.runs.get(movedUnrecorded[0]!) === 1 ? true : undefined));
+    await eventually(async () =>
+      (await queue.getJobState(movedUnrecorded[0]!)) === 'failed' ? true : undefined,
+    );
+    await leaseExpired(batch.id);
+
+    // 4. A restart killed from outside at a random point.
+    const settled = withStatus(entries, 'replayed').length;
+    const fourth = await runChild(base, settled + KILL_4_AFTER);
+    expect(fourth).toMatchObject({ signal: 'SIGKILL', finished: false });
+    expect(withStatus(await entriesOf(batch.id), 'pending').length).toBeGreaterThan(0);
+    await leaseExpired(batch.id);
+
+    // 5. Recovery in this process finishes the batch.
+    const results = await reconcileUnfinished({ connection: redis, journal, logger: silentLogger });
+    expect(results.map((r) => r.status)).toEqual(['finished']);
+    const outcomes = results[0]?.status === 'finished' ? results[0].outcomes : [];
+    expect(outcomes.map((o) => o.jobId)).toEqual(ids);
+    expect(outcomes.every((o) => o.status === 'replayed')).toBe(true);
+    expect(outcomes.find((o) => o.jobId === movedUnrecorded[0])?.reason).toBe(ReplayedReason.Recovered);
+
+    // Exactly one move out of `failed` per job, by BullMQ's own events stream
+    // (untrimmed: the seeding's first `added` event is still there).
+    const [firstEvent] = await redis.xrange(`${prefix}:${QUEUE}:events`, '-', '+', 'COUNT', 1);
+    expect(firstEvent?.[1]).toEqual(expect.arrayContaining(['added', ids[0]]));
+    const moves = await movesOutOfFailed(redis, prefix, QUEUE);
+    expect(ids.filter((id) => moves.get(id) !== 1)).toEqual([]);
+    // And one run per job by the worker, which failed each again: given up, atm 1 + 1.
+    await eventually(() => Promise.resolve(worker!.runs.size === BATCH_SIZE ? true : undefined), 15_000);
+    await eventually(async () =>
+      (await redis.zcard(`${prefix}:${QUEUE}:failed`)) === BATCH_SIZE ? true : undefined,
+    );
+    expect([...worker.runs.values()].every((runs) => runs === 1)).toBe(true);
+    const atm = await Promise.all(ids.map((id) => redis.hget(`${prefix}:${QUEUE}:${id}`, 'atm')));
+    expect(new Set(atm)).toEqual(new Set(['2']));
+
+    entries = await entriesOf(batch.id);
+    expect(withStatus(entries, 'replayed')).toHaveLength(BATCH_SIZE);
+    expect(await redis.hget(journal.keys(batch.id).meta, 'state')).toBe('done');
+    expect(await journal.listUnfinished()).toEqual([]);
+  }, 60_000);
+});

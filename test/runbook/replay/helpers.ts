@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { payloadSha256 } from '../../../src/approvals/batch-manifest';
+import type { ReplayBatch } from '../../../src/runbook/replay/types';
+import { eventually } from '../../helpers/eventually';
+
+export const QUEUE = 'webhook-delivery';
+
+/** A connection BullMQ Workers accept (blocking commands need no per-request retry cap). */
+export function workerConnection(url: string): Redis {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  return connection;
+}
+
+export function randomBatchId(): string {
+  return `b-${randomBytes(6).toString('hex')}`;
+}
+
+export interface SeedGivenUpOptions {
+  readonly url: string;
+  readonly prefix: string;
+  readonly queue: string;
+  readonly count: number;
+  /** Every one is used by a real Worker (retries 1 ms apart) before the job lands in `failed`. */
+  readonly attempts: number;
+  readonly dataFor?: (i: number) => unknown;
+}
+
+/**
+ * Given-up jobs the way production gets them: added by a Queue, failed by a
+ * real Worker through all their attempts. Resolves once all are in `failed`.
+ */
+export async function seedGivenUp(options: SeedGivenUpOptions): Promise<string[]> {
+  const connection = workerConnection(options.url);
+  const queue = new Queue(options.queue, { connection, prefix: options.prefix });
+  queue.on('error', () => undefined);
+  let worker: Worker | undefined;
+  try {
+    const dataFor = options.dataFor ?? ((i: number) => ({ tenant: 'acme', delivery: `d-${i}` }));
+    const added = await queue.addBulk(
+      Array.from({ length: options.count }, (_, i) => ({
+        name: 'webhook.deliver',
+        data: dataFor(i),
+        opts: { attempts: options.attempts, backoff: { type: 'fixed', delay: 1 } },
+      })),
+    );
+    worker = new Worker(options.queue, () => Promise.reject(new Error('endpoint returned 500')), {
+      connection,
+      prefix: options.prefix,
+      concurrency: 50,
+    });
+    worker.on('error', () => undefined);
+    await eventually(
+      async () =>
+        (await connection.zcard(`${options.prefix}:${options.queue}:failed`)) >= options.count
+          ? true
+          : undefined,
+      20_000,
+    );
+    return added.map((job) => String(job.id));
+  } finally {
+    await worker?.close();
+    await queue.close();
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}
+
+/** The batch an approval would hand over: ids with the SHA-256 of each stored payload, read now. */
+export async function batchOf(
+  redis: Redis,
+  prefix: string,
+  queue: string,
+  ids: readonly string[],
+  id = randomBatchId(),
+): Promise<ReplayBatch> {
+  const jobs = [];
+  for (const jobId of ids) {
+    jobs.push({
+      id: jobId,
+      payloadSha256: payloadSha256(await redis.hget(`${prefix}:${queue}:${jobId}`, 'data')),
+    });
+  }
+  return { id, queuePrefix: prefix, queue, jobs };
+}
+
+/**
+ * How many times each job was moved out of `failed`, by BullMQ's own record:
+ * every `Job.retry('failed')` (reprocessJob.lua) XADDs `event waiting jobId <id>
+ * prev failed` to the queue's events stream; nothing else writes that pair.
+ */
+export async function movesOutOfFailed(
+  redis: Redis,
+  prefix: string,
+  queue: string,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const entries = await redis.xrange(`${prefix}:${queue}:events`, '-', '+');
+  for (const [, fields] of entries) {
+    const value = (name: string): string | undefined => {
+      const at = fields.indexOf(name);
+      return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
+    };
+    const jobId = value('jobId');
+    if (value('event') === 'waiting' && value('prev') === 'failed' && jobId !== undefined) {
+      counts.set(jobId, (counts.get(jobId) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+export interface CountingWorker {
+  /** Job id -> how many times this Worker ran it. */
+  readonly runs: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Delphi's worker, still broken: runs every job it gets and fails it. A replayed
+ * job (attempts already used) goes straight back to `failed`, given up again:
+ * the state in which a careless recovery would move it a second time.
+ */
+export function failingWorker(url: string, prefix: string, queue: string): CountingWorker {
+  const connection = workerConnection(url);
+  const runs = new Map<string, number>();
+  const worker = new Worker(
+    queue,
+    (job: Job) => {
+      const id = String(job.id);
+      runs.set(id, (runs.get(id) ?? 0) + 1);
+      return Promise.reject(new Error('endpoint still returns 500'));
+    },
+    { connection, prefix, concurrency: 20 },
+  );
+  worker.on('error', () => undefined);
+  return {
+    runs,
+    close: async () => {
+      await worker.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
+
+/** A Queue for test-side reads and for playing "someone else" touching jobs. */
+export function testQueue(connection: Redis, prefix: string, queue = QUEUE): Queue {
+  const q = new Queue(queue, { connection, prefix, skipMetasUpdate: true });
+  q.on('error', () => undefined);
+  return q;
+}
