@@ -40,6 +40,24 @@ function healthRoute(health: HealthCheck, logger: Logger): CustomRoute {
   return { path: '/healthz', method: ['GET'], handler: (_req, res) => answerHealth(health, logger, res) };
 }
 
+/** The app both transports share: receivers only carry transport; everything else is the same. */
+function buildApp(
+  options: BotOptions,
+  receiver: HTTPReceiver | SocketModeReceiver,
+  clientOptions: { slackApiUrl?: string },
+  logger: ReturnType<typeof boltLogger>,
+): App {
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    clientOptions,
+    extendedErrorHandler: true,
+    logger,
+  });
+  registerHandlers(app, options.services, options.logger);
+  return app;
+}
+
 /** Builds the Bolt app for the chosen transport and starts it. */
 export async function startBot(options: BotOptions): Promise<RunningBot> {
   const logger = boltLogger(options.logger);
@@ -58,14 +76,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     customRoutes: [healthRoute(options.health, options.logger)],
     logger,
   });
-  const app = new App({
-    token: options.botToken,
-    receiver,
-    clientOptions,
-    extendedErrorHandler: true,
-    logger,
-  });
-  registerHandlers(app, options.services, options.logger);
+  const app = buildApp(options, receiver, clientOptions, logger);
   const server = (await app.start(
     options.host ? { port: options.port, host: options.host } : options.port,
   )) as unknown as Server;
@@ -91,14 +102,7 @@ async function startSocketBot(
     logger,
     installerOptions: { clientOptions },
   });
-  const app = new App({
-    token: options.botToken,
-    receiver,
-    clientOptions,
-    extendedErrorHandler: true,
-    logger,
-  });
-  registerHandlers(app, options.services, options.logger);
+  const app = buildApp(options, receiver, clientOptions, logger);
   const health = await startHealthServer(options.health, options.logger, {
     port: options.port,
     host: options.host,

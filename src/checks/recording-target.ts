@@ -1,4 +1,4 @@
-import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { RecordingPayload } from '../workflows/recordings';
 import { createTtlCache } from './cache';
 import { withDeadline } from './deadline';
@@ -6,6 +6,7 @@ import type { Limiter } from './limit';
 import { failed, passed, unknown } from './result';
 import { s3Answer, type S3Answer } from './s3-errors';
 import type { CheckResult, WorkflowTargetCheck } from './types';
+import { createRecordingsS3Client } from '../probes/s3-client';
 
 export interface RecordingTargetOptions {
   /** RECORDINGS_BUCKET; without it every check is `unknown`. */
@@ -41,13 +42,7 @@ export function createRecordingTargetCheck(
   const { bucket, s3Endpoint, region, timeoutMs, credentials, limit, cacheTtlMs } = options;
   if (bucket === undefined) return notConfigured;
   // One client for the checker's life; one attempt per request: a check reports, it does not insist.
-  const client = new S3Client({
-    region,
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
-    ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}),
-    ...(credentials ? { credentials } : {}),
-  });
+  const client = createRecordingsS3Client({ region, s3Endpoint, timeoutMs, credentials });
   const objects = createTtlCache<CheckResult>(cacheTtlMs);
   const bucketAnswers = createTtlCache<S3Answer>(cacheTtlMs);
 

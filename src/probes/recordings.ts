@@ -1,8 +1,9 @@
-import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { errorMessage } from '../errors';
 import { describeNetworkError, errorCode, oneLine } from './net-errors';
 import { safeProbe, type ProbeOutcome } from './safe-probe';
 import type { ProbeResult, ProbeStatus, RecordingsDetails } from './types';
+import { createRecordingsS3Client } from './s3-client';
 
 export interface RecordingsProbeOptions {
   /** RECORDING_ENABLED; `undefined` when unset. */
@@ -87,13 +88,7 @@ export function createRecordingsProbe(
     }
     const deadline = { timeoutMs, onTimeout: 'down' as const, subject: `S3 bucket ${bucket}` };
     return safeProbe('recordings', deadline, async (signal): Promise<ProbeOutcome<RecordingsDetails>> => {
-      const client = new S3Client({
-        region,
-        maxAttempts: 1,
-        requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
-        ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}),
-        ...(credentials ? { credentials } : {}),
-      });
+      const client = createRecordingsS3Client({ region, s3Endpoint, timeoutMs, credentials });
       let answer: BucketAnswer;
       try {
         await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { JOB_FIELDS, toJobSummary, type JobState } from './job-summary';
 import { asNullableStrings, asNumber, asString, asStrings, execReplies } from './redis-replies';
 import type { JobSummary, StateCounts } from './types';
@@ -31,22 +31,28 @@ export interface StateRead {
   readonly waitingIds: readonly string[];
 }
 
+/** BullMQ's lists (the rest are sorted sets): counted with LLEN, not ZCARD. */
+const LIST_KEYS = new Set(['wait', 'active', 'paused']);
+/** Jobs not yet done, in the order both readings count them. */
+const NOT_DONE = ['wait', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children'] as const;
+const COUNTED = [...NOT_DONE, 'failed', 'completed'] as const;
+
+/** Queues one O(1) count per key, in order; shared so the two readings cannot drift apart. */
+function queueCounts(multi: ChainableCommander, key: KeyOf, keys: readonly string[]): ChainableCommander {
+  for (const name of keys) {
+    if (LIST_KEYS.has(name)) multi.llen(key(name));
+    else multi.zcard(key(name));
+  }
+  return multi;
+}
+
 /** Reads every count, id range and flag in one MULTI, so they describe one instant. */
 export async function readState(redis: Redis, key: KeyOf, sampleSize: number): Promise<StateRead> {
   const n = Math.max(0, Math.floor(sampleSize));
   // A range ending at -1 would mean "to the end": never let n = 0 walk a state.
   const last = Math.max(1, n) - 1;
   const replies = await execReplies(
-    redis
-      .multi()
-      .llen(key('wait'))
-      .llen(key('active'))
-      .zcard(key('delayed'))
-      .zcard(key('prioritized'))
-      .llen(key('paused'))
-      .zcard(key('failed'))
-      .zcard(key('completed'))
-      .zcard(key('waiting-children'))
+    queueCounts(redis.multi(), key, COUNTED)
       // One extra element so a legacy marker at the tail does not shrink the sample.
       .lrange(key('wait'), -(n + 1), -1)
       .lrange(key('paused'), -2, -1)
@@ -57,6 +63,7 @@ export async function readState(redis: Redis, key: KeyOf, sampleSize: number): P
       .zrange(key('delayed'), 0, String(last)),
   );
   const num = (i: number): number => asNumber(replies[i]);
+  const countOf = (name: (typeof COUNTED)[number]): number => num(COUNTED.indexOf(name));
   // LRANGE returns head→tail; reverse so the next job to run comes first.
   const waitTail = asStrings(replies[8]).reverse();
   const pausedTail = asStrings(replies[9]).reverse();
@@ -66,14 +73,14 @@ export async function readState(redis: Redis, key: KeyOf, sampleSize: number): P
   const oldestFailed = asStrings(replies[13]);
   return {
     counts: {
-      waiting: Math.max(0, num(0) - waitMarker),
-      active: num(1),
-      delayed: num(2),
-      prioritized: num(3),
-      paused: Math.max(0, num(4) - pausedMarker),
-      failed: num(5),
-      completed: num(6),
-      waitingChildren: num(7),
+      waiting: Math.max(0, countOf('wait') - waitMarker),
+      active: countOf('active'),
+      delayed: countOf('delayed'),
+      prioritized: countOf('prioritized'),
+      paused: Math.max(0, countOf('paused') - pausedMarker),
+      failed: countOf('failed'),
+      completed: countOf('completed'),
+      waitingChildren: countOf('waiting-children'),
     },
     isPaused: num(10) === 1,
     added: num(11),
@@ -190,14 +197,7 @@ export interface RawDepth {
  */
 export async function readRawDepth(redis: Redis, key: KeyOf): Promise<RawDepth> {
   const replies = await execReplies(
-    redis
-      .multi()
-      .llen(key('wait'))
-      .llen(key('active'))
-      .zcard(key('delayed'))
-      .zcard(key('prioritized'))
-      .llen(key('paused'))
-      .zcard(key('waiting-children'))
+    queueCounts(redis.multi(), key, NOT_DONE)
       .lindex(key('wait'), -1)
       .lindex(key('paused'), -1)
       .get(key('id')),
