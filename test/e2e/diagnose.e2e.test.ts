@@ -10,33 +10,11 @@ import { sendJson, startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 import { dockerApi, scalarAnswer } from '../helpers/stand-ins';
 import { startHarness, type Harness } from './harness';
+import { blocksOf, textOfBlock } from './messages';
 
 const STRIPE = 'https://api.stripe.test';
 const S3 = 'https://s3.recordings.test';
 const FIFTEEN_MINUTES = 15 * 60_000;
-
-type Block = {
-  block_id?: string;
-  text?: { text: string };
-  fields?: { text: string }[];
-  elements?: { text?: string }[];
-};
-
-function blocksOf(call: RecordedCall): Block[] {
-  return (call.args.blocks ?? []) as Block[];
-}
-
-function textOfBlock(call: RecordedCall, blockId: string): string {
-  const block = blocksOf(call).find((b) => b.block_id === blockId);
-  if (!block) throw new Error(`no block ${blockId} in ${JSON.stringify(call.args.blocks)}`);
-  return [
-    block.text?.text,
-    ...(block.fields ?? []).map((f) => f.text),
-    ...(block.elements ?? []).map((e) => e.text),
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
 
 const isRoot = (call: RecordedCall) =>
   call.args.channel === SANDBOX_IDS.incidentChannel && call.args.thread_ts === undefined;

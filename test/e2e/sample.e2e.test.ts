@@ -12,25 +12,8 @@ import {
   testRedisUrl,
 } from '../helpers/redis';
 import { startHarness, type Harness } from './harness';
+import { blocksOf, textOfBlock } from './messages';
 
-type Block = {
-  block_id?: string;
-  text?: { text: string };
-  fields?: { text: string }[];
-  elements?: { text?: string }[];
-};
-const blocksOf = (call: RecordedCall) => (call.args.blocks ?? []) as Block[];
-const textOfBlock = (call: RecordedCall, id: string) => {
-  const block = blocksOf(call).find((b) => b.block_id === id);
-  if (!block) throw new Error(`no block ${id}: ${JSON.stringify(call.args.blocks).slice(0, 2000)}`);
-  return [
-    block.text?.text,
-    ...(block.fields ?? []).map((f) => f.text),
-    ...(block.elements ?? []).map((e) => e.text),
-  ]
-    .filter(Boolean)
-    .join('\n');
-};
 /** The payload as shown: the code block's content, mrkdwn-unescaped. */
 const shownPayload = (call: RecordedCall, jobId: string) => {
   const text = textOfBlock(call, `${BlockId.samplePayloadPrefix}${jobId}`);
@@ -330,17 +313,13 @@ describe('/stuckjobs sample end to end', () => {
         harness.emulator.calls.indexOf(c) >= before && String(c.args.text).startsWith('Stuck jobs diagnosis'),
       20_000,
     );
-    const section = blocksOf(root).find(
-      (b) => b.block_id === `${BlockId.workflowPrefix}webhooks`,
-    ) as Block & {
-      accessory?: { action_id: string; value: string };
-    };
-    expect(section.accessory?.action_id).toBe(ActionId.showSamples);
+    const section = blocksOf(root).find((b) => b.block_id === `${BlockId.workflowPrefix}webhooks`);
+    expect(section?.accessory?.action_id).toBe(ActionId.showSamples);
     await harness.emulator.sendBlockAction({
       messageTs: root.response.ts as string,
       actionId: ActionId.showSamples,
       blockId: `${BlockId.workflowPrefix}webhooks`,
-      value: section.accessory!.value,
+      value: section!.accessory!.value,
       user: SANDBOX_IDS.approver,
     });
     const samples = await harness.emulator.waitForCall(

@@ -1,0 +1,27 @@
+import type { RecordedCall } from '../../src/sandbox';
+
+/** The parts of a posted block the end-to-end tests read. */
+export type Block = {
+  block_id?: string;
+  text?: { text: string };
+  fields?: { text: string }[];
+  elements?: { text?: string }[];
+  accessory?: { action_id: string; value: string };
+};
+
+export function blocksOf(call: RecordedCall): Block[] {
+  return (call.args.blocks ?? []) as Block[];
+}
+
+/** Every text of one block (text, fields, context elements), one per line. */
+export function textOfBlock(call: RecordedCall, blockId: string): string {
+  const block = blocksOf(call).find((b) => b.block_id === blockId);
+  if (!block) throw new Error(`no block ${blockId} in ${JSON.stringify(call.args.blocks).slice(0, 2000)}`);
+  return [
+    block.text?.text,
+    ...(block.fields ?? []).map((f) => f.text),
+    ...(block.elements ?? []).map((e) => e.text),
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
