@@ -171,18 +171,33 @@ export async function readStateWindow(
   const multi = redis.multi();
   if (state === 'failed') multi.zcard(key('failed')).zrevrange(key('failed'), 0, last);
   else if (state === 'delayed') multi.zcard(key('delayed')).zrange(key('delayed'), 0, String(last));
+  // Waiting jobs sit in `wait` and, with a priority, in `prioritized`; both are read, wait first.
   // One extra element so a legacy marker at the tail does not shrink the window.
-  else multi.llen(key('wait')).lrange(key('wait'), -(last + 2), -1);
+  else {
+    multi
+      .llen(key('wait'))
+      .lrange(key('wait'), -(last + 2), -1)
+      .zcard(key('prioritized'))
+      .zrange(key('prioritized'), 0, String(last));
+  }
   const replies = await execReplies(multi);
-  const ids = asStrings(replies[1]);
-  const ordered = state === 'waiting' ? ids.reverse().filter((id) => !isLegacyMarker(id)) : ids;
-  const markers = state === 'waiting' ? ids.length - ordered.length : 0;
-  return { ids: ordered.slice(0, last + 1), count: Math.max(0, asNumber(replies[0]) - markers) };
+  if (state !== 'waiting') return { ids: asStrings(replies[1]), count: asNumber(replies[0]) };
+  const waitIds = asStrings(replies[1]).reverse();
+  const plain = waitIds.filter((id) => !isLegacyMarker(id));
+  const markers = waitIds.length - plain.length;
+  const ids = [...plain, ...asStrings(replies[3])].slice(0, last + 1);
+  return { ids, count: Math.max(0, asNumber(replies[0]) - markers) + asNumber(replies[2]) };
 }
 
 /** Whether job `id` is in `state` now (a retried job has left `failed`, though its hash stays). */
 export async function isInState(redis: Redis, key: KeyOf, state: JobState, id: string): Promise<boolean> {
-  if (state === 'waiting') return (await redis.lpos(key('wait'), id)) !== null;
+  if (state === 'waiting') {
+    const [inWait, priority] = await Promise.all([
+      redis.lpos(key('wait'), id),
+      redis.zscore(key('prioritized'), id),
+    ]);
+    return inWait !== null || priority !== null;
+  }
   return (await redis.zscore(key(state), id)) !== null;
 }
 

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger';
 import { BullmqBackend } from '../../src/queues/bullmq-backend';
@@ -68,5 +69,17 @@ describe('BullmqBackend.readWindow and readJob', () => {
     expect(await backend.readJob('q3', 'delayed', retrying!)).toBeDefined();
     expect(await backend.readJob('q3', 'failed', retrying!)).toBeUndefined();
     expect((await backend.readWindow('q3', 'waiting', 10)).jobs).toEqual([]);
+  });
+
+  it('counts prioritized jobs as waiting', async () => {
+    const queue = new Queue('q4', { connection: redis, prefix, skipMetasUpdate: true });
+    queue.on('error', () => undefined);
+    const plain = await queue.add('n', { p: 0 });
+    const urgent = await queue.add('n', { p: 1 }, { priority: 1 });
+    await queue.close();
+    const window = await backend.readWindow('q4', 'waiting', 10);
+    expect(window.jobs.map((j) => j.id)).toEqual([plain.id, urgent.id]);
+    expect(window.stateCount).toBe(2);
+    expect(await backend.readJob('q4', 'waiting', urgent.id!)).toBeDefined();
   });
 });
