@@ -20,7 +20,21 @@ interface PrintContext {
   readonly counter: RedactionCounter;
 }
 
+/** Where one member's value landed in the output, so it can still be replaced. */
+interface PrintedMember {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly secret: boolean;
+}
+
+/** Keys that name a sibling's value (`{"name": "Authorization", "value": "…"}`), and the keys of that value. */
+const NAMING_KEYS = new Set(['name', 'key', 'header', 'field']);
+const VALUE_KEYS = new Set(['value', 'val', 'values']);
+
 interface KeyVerdict {
+  /** The key as stored, decoded. */
+  readonly name: string;
   readonly secret: boolean;
   /** The key as printed: the stored token, or a masked one. */
   readonly token: string;
@@ -97,6 +111,7 @@ class RedactingPrinter {
     }
     parts.push('{');
     const inner = this.newline(depth);
+    const members: PrintedMember[] = [];
     for (let first = true; ; first = false) {
       scanner.skipWhitespace();
       const key = this.key(scanner.scanString());
@@ -105,8 +120,10 @@ class RedactingPrinter {
       scanner.skipWhitespace();
       scanner.expect(':');
       scanner.skipWhitespace();
+      const start = parts.length;
       if (key.secret) parts.push(this.secretValue());
       else this.value(depth);
+      members.push({ name: key.name, start, end: parts.length, secret: key.secret });
       scanner.skipWhitespace();
       const next = scanner.peek();
       scanner.pos += 1;
@@ -116,7 +133,31 @@ class RedactingPrinter {
         scanner.fail();
       }
     }
+    this.redactNamedValues(members);
     parts.push(this.newline(depth - 1) + '}');
+  }
+
+  /**
+   * Header lists are often stored as `{"name": "X-Api-Key", "value": "…"}`:
+   * the secret is named by a sibling, not by its own key. Members can come in
+   * any order, so this runs once the whole object is printed.
+   */
+  private redactNamedValues(members: readonly PrintedMember[]): void {
+    const names = members.filter((m) => NAMING_KEYS.has(m.name.toLowerCase()) && !m.secret);
+    const namesSecret = names.some((m) => {
+      const text = this.parts.slice(m.start, m.end).join('');
+      if (!text.startsWith('"')) return false;
+      const name = JSON.parse(text) as string;
+      return isSecretKey(name, this.context.extraSecretKeys);
+    });
+    if (!namesSecret) return;
+    for (const member of members) {
+      if (!VALUE_KEYS.has(member.name.toLowerCase()) || member.secret) continue;
+      const printed = this.parts.slice(member.start, member.end).join('');
+      this.parts.fill('', member.start, member.end);
+      this.parts[member.start] = JSON.stringify(markerForLength(printed.length));
+      this.context.counter.count += 1;
+    }
   }
 
   private array(depth: number): void {
@@ -165,6 +206,7 @@ class RedactingPrinter {
     const local: RedactionCounter = { count: 0 };
     const masked = maskFreeText(key, this.context.extraSecretKeys, local);
     const verdict: KeyVerdict = {
+      name: key,
       secret: isSecretKey(key, this.context.extraSecretKeys),
       token: local.count === 0 ? raw : JSON.stringify(masked),
       redactions: local.count,

@@ -236,4 +236,16 @@ describe('renderStoredJson: hostile input', () => {
     expect(rendered.text).not.toContain('1234567');
     expect(rendered.text).not.toContain('Bearer abc');
   });
+
+  it('redacts a value whose sibling names a secret header, in either order', () => {
+    const raw =
+      '{"headers":[{"name":"X-Api-Key","value":"abc123def456"},{"value":"tok-999","name":"Authorization"},{"name":"Accept","value":"application/json"}]}';
+    const out = renderStoredJson(raw);
+    expect(out.text).not.toContain('abc123def456');
+    expect(out.text).not.toContain('tok-999');
+    expect(out.text).toContain('"value": "application/json"');
+    expect(out.text).toContain('"name": "X-Api-Key"');
+    expect(() => JSON.parse(out.text) as unknown).not.toThrow();
+    expect(out.redactions).toBeGreaterThanOrEqual(2);
+  });
 });
