@@ -46,7 +46,8 @@ export const DEFAULT_SAMPLE = 3;
 
 const tenantOf = z.object({ tenantId: z.string() }).loose();
 
-function matches(job: JobSummary, cohort: Cohort): boolean {
+/** Whether a job belongs to a cohort; shared with replay planning so both select the same jobs. */
+export function matches(job: JobSummary, cohort: Cohort): boolean {
   if (cohort.handler !== undefined && job.name !== cohort.handler) return false;
   if (cohort.tenant !== undefined) {
     const data = tenantOf.safeParse(job.data);
