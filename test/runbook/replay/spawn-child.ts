@@ -1,29 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { typescriptNodeArgs } from '../../helpers/run-typescript';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const CHILD = path.join(__dirname, 'crash-child.ts');
-
-/**
- * Why not `tsc` into a temp dir: it compiles all of src/ (~15 s) and stops on
- * anyone's half-written file. Why not ts-node: not installed. This hook makes
- * `require` transpile each .ts file on load (types erased, no checking: tsc and
- * ts-jest check them), which is what ts-jest does inside jest. It runs through
- * `node -e` so that no plain .js file sits outside the type-checked, linted tree.
- */
-const REGISTER_TYPESCRIPT = `
-const fs = require('node:fs');
-const ts = require('typescript');
-require.extensions['.ts'] = (module, filename) => {
-  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(outputText, filename);
-};
-require(${JSON.stringify(CHILD)});
-`;
 
 export interface ChildEnv {
   readonly REDIS_URL: string;
@@ -51,7 +32,7 @@ const HANG_MS = 20_000;
  * reports that many settled jobs: a crash at a point the child cannot see coming.
  */
 export function runChild(env: ChildEnv, killAtDone?: number): Promise<ChildExit> {
-  const child = spawn(process.execPath, ['-e', REGISTER_TYPESCRIPT], {
+  const child = spawn(process.execPath, typescriptNodeArgs(CHILD), {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
