@@ -8,6 +8,9 @@ export const COMMAND = '/stuckjobs' as const;
 export const ActionId = {
   showSamples: 'show_samples',
   fullPayload: 'sample_full_payload',
+  /** DESIGN.md contracts: the approval buttons; handlers and manifest.yml match on these exact strings. */
+  replayApprove: 'replay_approve',
+  replayDeny: 'replay_deny',
 } as const;
 
 export const BlockId = {
@@ -32,4 +35,10 @@ export const BlockId = {
   usage: 'usage',
   usageNote: 'usage_note',
   error: 'error',
+  approvalHeader: 'approval_header',
+  approvalDryRun: 'approval_dry_run',
+  approvalSummary: 'approval_summary',
+  approvalJobs: 'approval_jobs',
+  approvalActions: 'approval_actions',
+  approvalOutcome: 'approval_outcome',
 } as const;
