@@ -4,12 +4,20 @@ import type { Redis } from 'ioredis';
 import { silentLogger } from '../../../src/logger';
 import { BatchBusyError, JournalMismatchError } from '../../../src/runbook/replay/errors';
 import { executeBatch } from '../../../src/runbook/replay/executor';
-import { RedisBatchJournal, unfinishedIndexKey } from '../../../src/runbook/replay/journal';
+import { unfinishedIndexKey, type RedisBatchJournal } from '../../../src/runbook/replay/journal';
 import { SkipReason, type ReplayBatch } from '../../../src/runbook/replay/types';
 import { seedWithWorker, LONG_BACKOFF_MS } from '../../helpers/bullmq-fixtures';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../../helpers/redis';
+import { testRedis, testRedisUrl } from '../../helpers/redis';
 import { eventually } from '../../helpers/eventually';
-import { QUEUE, batchOf, failingWorker, movesOutOfFailed, seedGivenUp, testQueue } from './helpers';
+import {
+  QUEUE,
+  batchOf,
+  cleanReplayScope,
+  failingWorker,
+  freshReplayScope,
+  movesOutOfFailed,
+  seedGivenUp,
+} from './helpers';
 
 describe('executeBatch', () => {
   let redis: Redis;
@@ -32,16 +40,9 @@ describe('executeBatch', () => {
     redis = testRedis();
   });
   beforeEach(() => {
-    prefix = randomPrefix('replay-q');
-    statePrefix = randomPrefix('replay-s');
-    journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
-    queue = testQueue(redis, prefix);
+    ({ prefix, statePrefix, journal, queue } = freshReplayScope(redis));
   });
-  afterEach(async () => {
-    await queue.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await deleteKeysWithPrefix(redis, statePrefix);
-  });
+  afterEach(() => cleanReplayScope(redis, { prefix, statePrefix, queue }));
   afterAll(async () => {
     await redis.quit();
   });

@@ -4,6 +4,9 @@ import { Redis } from 'ioredis';
 import { payloadSha256 } from '../../../src/approvals/batch-manifest';
 import type { ReplayBatch } from '../../../src/runbook/replay/types';
 import { eventually } from '../../helpers/eventually';
+import { deleteKeysWithPrefix, randomPrefix } from '../../helpers/redis';
+import { silentLogger } from '../../../src/logger';
+import { RedisBatchJournal } from '../../../src/runbook/replay/journal';
 
 export const QUEUE = 'webhook-delivery';
 
@@ -148,4 +151,33 @@ export function testQueue(connection: Redis, prefix: string, queue = QUEUE): Que
   const q = new Queue(queue, { connection, prefix, skipMetasUpdate: true });
   q.on('error', () => undefined);
   return q;
+}
+
+export interface ReplayScope {
+  readonly prefix: string;
+  readonly statePrefix: string;
+  readonly journal: RedisBatchJournal;
+  readonly queue: Queue;
+}
+
+/** Fresh queue and state prefixes, a journal and a queue: what every replay test starts from. */
+export function freshReplayScope(redis: Redis): ReplayScope {
+  const statePrefix = randomPrefix('replay-s');
+  const prefix = randomPrefix('replay-q');
+  return {
+    prefix,
+    statePrefix,
+    journal: new RedisBatchJournal(redis, statePrefix, silentLogger),
+    queue: testQueue(redis, prefix),
+  };
+}
+
+/** Closes the queue and deletes the test's keys, both prefixes. */
+export async function cleanReplayScope(
+  redis: Redis,
+  scope: Pick<ReplayScope, 'prefix' | 'statePrefix' | 'queue'>,
+): Promise<void> {
+  await scope.queue.close();
+  await deleteKeysWithPrefix(redis, scope.prefix);
+  await deleteKeysWithPrefix(redis, scope.statePrefix);
 }

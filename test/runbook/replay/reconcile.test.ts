@@ -3,12 +3,20 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { silentLogger } from '../../../src/logger';
 import { readJob } from '../../../src/runbook/replay/job-reading';
-import { RedisBatchJournal } from '../../../src/runbook/replay/journal';
+import type { RedisBatchJournal } from '../../../src/runbook/replay/journal';
 import { reconcileUnfinished } from '../../../src/runbook/replay/reconcile';
 import { ReplayedReason, SkipReason, type ReplayBatch } from '../../../src/runbook/replay/types';
 import { eventually } from '../../helpers/eventually';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../../helpers/redis';
-import { QUEUE, batchOf, failingWorker, movesOutOfFailed, seedGivenUp, testQueue } from './helpers';
+import { testRedis, testRedisUrl } from '../../helpers/redis';
+import {
+  QUEUE,
+  batchOf,
+  cleanReplayScope,
+  failingWorker,
+  freshReplayScope,
+  movesOutOfFailed,
+  seedGivenUp,
+} from './helpers';
 
 /**
  * The crash window, laid out by hand: a journal that says `moving` for a job,
@@ -41,16 +49,9 @@ describe('reconcileUnfinished', () => {
     redis = testRedis();
   });
   beforeEach(() => {
-    prefix = randomPrefix('replay-q');
-    statePrefix = randomPrefix('replay-s');
-    journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
-    queue = testQueue(redis, prefix);
+    ({ prefix, statePrefix, journal, queue } = freshReplayScope(redis));
   });
-  afterEach(async () => {
-    await queue.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await deleteKeysWithPrefix(redis, statePrefix);
-  });
+  afterEach(() => cleanReplayScope(redis, { prefix, statePrefix, queue }));
   afterAll(async () => {
     await redis.quit();
   });
