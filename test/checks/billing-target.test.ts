@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { closedPortUrl } from '../helpers/loopback';
 import { billingPayload, checkerConfig, checkerPool } from './fixtures';
+import { mockThirdPartyHttp } from '../helpers/nock';
 
 const KEY = 'sk_test_51FakeKeyForTargetChecks0123456789';
 const API = 'https://api.stripe.test';
@@ -27,19 +28,7 @@ describe('target check: billing', () => {
     checkers.make({ config: checkerConfig({ stripe: { secretKey: KEY, apiUrl }, probeTimeoutMs }) });
   const api = () => nock(API).matchHeader('authorization', `Bearer ${KEY}`);
 
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(async () => {
-    await checkers.closeAll();
-    nock.abortPendingRequests();
-    nock.cleanAll();
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  mockThirdPartyHttp(() => checkers.closeAll());
 
   it('is unknown and names STRIPE_SECRET_KEY when not configured', async () => {
     const result = await checkers

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { closedPortUrl } from '../helpers/loopback';
 import { checkerConfig, checkerPool, recordingPayload } from './fixtures';
+import { mockThirdPartyHttp } from '../helpers/nock';
 
 const ENDPOINT = 'https://s3.test';
 const BUCKET = 'delphi-recordings';
@@ -16,19 +17,7 @@ describe('target check: recordings', () => {
   const checker = (overrides: Parameters<typeof recordings>[0] = {}, probeTimeoutMs = 1000) =>
     checkers.make({ config: checkerConfig({ ...recordings(overrides), probeTimeoutMs }) });
 
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(async () => {
-    await checkers.closeAll();
-    nock.abortPendingRequests();
-    nock.cleanAll();
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  mockThirdPartyHttp(() => checkers.closeAll());
 
   it('is unknown and names RECORDINGS_BUCKET when no bucket is configured', async () => {
     const result = await checker({ bucket: undefined }).check('recordings', recordingPayload(KEY));

@@ -2,23 +2,14 @@ import nock from 'nock';
 import type { WorkflowId } from '../../src/workflows';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { billingPayload, checkerConfig, checkerPool, webhookPayload } from './fixtures';
+import { mockThirdPartyHttp } from '../helpers/nock';
 
 describe('target checker', () => {
   const checkers = checkerPool();
   const servers: Loopback[] = [];
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(async () => {
+  mockThirdPartyHttp(async () => {
     await checkers.closeAll();
-    nock.abortPendingRequests();
-    nock.cleanAll();
     await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
   });
 
   it.each<[string, unknown]>([

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { closedPortUrl } from '../helpers/loopback';
 import { createRecordingsProbe, type RecordingsProbeOptions } from '../../src/probes/recordings';
+import { mockThirdPartyHttp } from '../helpers/nock';
 
 const ENDPOINT = 'http://s3.test:9000';
 const credentials = { accessKeyId: 'AKIAFAKEFAKEFAKE0000', secretAccessKey: 'fake-secret-for-tests-only' };
@@ -20,18 +21,7 @@ const s3Error = (code: string, message: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 
 describe('recordings probe', () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(() => {
-    nock.abortPendingRequests();
-    nock.cleanAll();
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  mockThirdPartyHttp();
 
   it('is down without asking S3 when RECORDING_ENABLED is false', async () => {
     const result = await probe({ enabled: false })();

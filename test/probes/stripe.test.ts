@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { closedPortUrl } from '../helpers/loopback';
 import { createStripeProbe, scrubKeys } from '../../src/probes/stripe';
+import { mockThirdPartyHttp } from '../helpers/nock';
 
 const KEY = 'sk_test_51FakeKeyForProbeTests0123456789';
 const API = 'https://stripe.test';
@@ -16,18 +17,7 @@ const probe = (overrides: Partial<Parameters<typeof createStripeProbe>[0]> = {})
   createStripeProbe({ secretKey: KEY, apiUrl: API, timeoutMs: 500, ...overrides });
 
 describe('stripe probe', () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(() => {
-    nock.abortPendingRequests();
-    nock.cleanAll();
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  mockThirdPartyHttp();
 
   it('is unknown and names STRIPE_SECRET_KEY when not configured', async () => {
     const result = await createStripeProbe({ timeoutMs: 100 })();
