@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { WORKFLOW_IDS } from '../workflows';
+import { isEnqueueJobIdFor, WORKFLOW_IDS } from '../workflows';
 
 /** How long an approval request stays clickable unless the planner says otherwise (issue 4, item 4). */
 export const DEFAULT_MANIFEST_TTL_MS = 15 * 60_000;
@@ -25,14 +25,62 @@ export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'not a lowerca
 const nonEmpty = z.string().min(1).max(200);
 const epochMs = z.number().int().nonnegative();
 
+/** Largest payload an enqueue job may carry: far above any template, small enough to store in a manifest. */
+export const MAX_ENQUEUE_DATA_BYTES = 64 * 1024;
+
+/**
+ * What a batch does to its jobs: `replay` moves given-up jobs out of `failed`;
+ * `enqueue` adds never-enqueued jobs built from the workflow's template.
+ * Absent (manifests stored before enqueue existed) means `replay`.
+ */
+export const MANIFEST_KINDS = ['replay', 'enqueue'] as const;
+export type ManifestKind = (typeof MANIFEST_KINDS)[number];
+
+/**
+ * The payload exactly as BullMQ will store it: `Queue.add` stores
+ * `JSON.stringify(data)`, so only text that survives a parse-and-stringify
+ * unchanged is accepted, and the approved SHA-256 is the stored bytes' SHA-256.
+ */
+function isCanonicalJsonObject(data: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      JSON.stringify(parsed) === data
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The job an enqueue batch adds: BullMQ job name and payload text. */
+export const enqueueSpecSchema = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\s:]+$/, 'no spaces or colons'),
+  data: z
+    .string()
+    .refine((data) => Buffer.byteLength(data, 'utf8') <= MAX_ENQUEUE_DATA_BYTES, 'payload over 64 KB')
+    .refine(isCanonicalJsonObject, 'payload is not a JSON object as JSON.stringify writes it'),
+});
+
+export type EnqueueSpec = Readonly<z.infer<typeof enqueueSpecSchema>>;
+
 export const manifestJobSchema = z.object({
   id: z.string().min(1).max(256),
   payloadSha256: sha256HexSchema,
+  /** Only (and always) in an `enqueue` manifest. */
+  enqueue: enqueueSpecSchema.optional(),
 });
 
 export const batchManifestSchema = z
   .object({
     id: batchIdSchema,
+    kind: z.enum(MANIFEST_KINDS).default('replay'),
     sessionId: nonEmpty,
     teamId: nonEmpty,
     channelId: nonEmpty,
@@ -61,10 +109,34 @@ export const batchManifestSchema = z
         ctx.addIssue({ code: 'custom', path: ['jobs', index, 'id'], message: `job ${job.id} listed twice` });
       }
       seen.add(job.id);
+      checkJobKind(manifest.kind, manifest.workflow, job, index, ctx);
     });
   });
 
-export type ManifestJob = Readonly<z.infer<typeof manifestJobSchema>>;
+/** An enqueue manifest adds exactly what was approved, under ids only enqueue makes; a replay adds nothing. */
+function checkJobKind(
+  kind: ManifestKind,
+  workflow: (typeof WORKFLOW_IDS)[number],
+  job: z.infer<typeof manifestJobSchema>,
+  index: number,
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (message: string, ...path: string[]) =>
+    ctx.addIssue({ code: 'custom', path: ['jobs', index, ...path], message });
+  if (kind === 'replay') {
+    if (job.enqueue) issue('a replay job carries no payload to enqueue', 'enqueue');
+    return;
+  }
+  if (!job.enqueue) return issue('an enqueue job needs its name and payload', 'enqueue');
+  if (payloadSha256(job.enqueue.data) !== job.payloadSha256) {
+    issue('payloadSha256 is not the SHA-256 of the payload', 'payloadSha256');
+  }
+  if (!isEnqueueJobIdFor(workflow, job.id)) issue(`not an enqueue job id for ${workflow}`, 'id');
+}
+
+export type ManifestJob = Readonly<Omit<z.infer<typeof manifestJobSchema>, 'enqueue'>> & {
+  readonly enqueue?: EnqueueSpec;
+};
 
 /** A frozen list of exactly the jobs one batch may replay; approvals bind to its hash. */
 export type BatchManifest = Readonly<
@@ -74,9 +146,10 @@ export type BatchManifest = Readonly<
   }
 >;
 
-/** Everything but what the store decides itself; `expiresAt` defaults to 15 minutes. */
-export type BatchManifestInput = Omit<BatchManifest, 'id' | 'createdAt' | 'expiresAt'> & {
+/** Everything but what the store decides itself; `expiresAt` defaults to 15 minutes, `kind` to `replay`. */
+export type BatchManifestInput = Omit<BatchManifest, 'id' | 'kind' | 'createdAt' | 'expiresAt'> & {
   readonly id?: string;
+  readonly kind?: ManifestKind;
   readonly createdAt?: number;
   readonly expiresAt?: number;
 };
@@ -104,7 +177,11 @@ export function createBatchManifest(input: BatchManifestInput, now: number = Dat
     createdAt,
     expiresAt: input.expiresAt ?? createdAt + DEFAULT_MANIFEST_TTL_MS,
     cohort: { ...input.cohort },
-    jobs: input.jobs.map((job) => ({ id: job.id, payloadSha256: job.payloadSha256 })),
+    jobs: input.jobs.map((job) => ({
+      id: job.id,
+      payloadSha256: job.payloadSha256,
+      ...(job.enqueue ? { enqueue: { name: job.enqueue.name, data: job.enqueue.data } } : {}),
+    })),
   });
   return freezeManifest(manifest);
 }
@@ -113,7 +190,11 @@ export function freezeManifest(manifest: z.infer<typeof batchManifestSchema>): B
   return Object.freeze({
     ...manifest,
     cohort: Object.freeze({ ...manifest.cohort }),
-    jobs: Object.freeze(manifest.jobs.map((job) => Object.freeze({ ...job }))),
+    jobs: Object.freeze(
+      manifest.jobs.map((job) =>
+        Object.freeze({ ...job, ...(job.enqueue ? { enqueue: Object.freeze({ ...job.enqueue }) } : {}) }),
+      ),
+    ),
   });
 }
 
@@ -132,9 +213,22 @@ function byId(a: ManifestJob, b: ManifestJob): number {
  * and the dry-run flag — approving a dry run must never authorise a real one.
  * Not covered: session, team, channel and cohort labels, which describe the
  * batch but do not change what it replays.
+ *
+ * An `enqueue` manifest also covers its kind (approving a replay must never
+ * authorise an enqueue, nor the reverse) and, per job, the job name and the
+ * SHA-256 of the payload text itself (not only the declared hash, so a
+ * manifest that skipped the schema still cannot swap payloads). A replay's
+ * array is unchanged, so hashes stored before `kind` existed still match.
  */
 export function manifestHash(manifest: BatchManifest): string {
-  const jobs = [...manifest.jobs].sort(byId).map((job) => [job.id, job.payloadSha256]);
+  const enqueue = manifest.kind === 'enqueue';
+  const jobs = [...manifest.jobs]
+    .sort(byId)
+    .map((job) =>
+      enqueue
+        ? [job.id, job.payloadSha256, job.enqueue?.name ?? null, payloadSha256(job.enqueue?.data ?? null)]
+        : [job.id, job.payloadSha256],
+    );
   const canonical = JSON.stringify([
     'stuckjobs-manifest-v1',
     manifest.id,
@@ -145,6 +239,7 @@ export function manifestHash(manifest: BatchManifest): string {
     manifest.requestedBy,
     manifest.expiresAt,
     manifest.dryRun,
+    ...(enqueue ? ['enqueue'] : []),
   ]);
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }

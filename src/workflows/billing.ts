@@ -18,4 +18,7 @@ export const billingWorkflow: WorkflowDefinition<BillingPayload> = {
   containers: ['voiceai-tasker'],
   producer: 'internal',
   payloadSchema: billingPayloadSchema,
+  // No `enqueue` template: one id cannot fill a Stripe customer, a subscription
+  // and a billing period at once, and guessing any of them would bill the wrong
+  // thing. A deployment that can derive them may set `workflows.billing.enqueue`.
 };

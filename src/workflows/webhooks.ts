@@ -20,6 +20,8 @@ export const webhooksWorkflow: WorkflowDefinition<WebhookPayload> = {
   containers: ['voiceai-tasker'],
   producer: 'tenant',
   payloadSchema: webhookPayloadSchema,
+  // No `enqueue` template: a delivery cannot be rebuilt from an id, because its
+  // event body (what the tenant is told) is lost with the job that was never added.
 };
 
 /** "HTTP 503 from https://…" is how a failed delivery attempt records its status. */

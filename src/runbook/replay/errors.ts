@@ -10,6 +10,8 @@ export const ReplayErrorCode = {
   LeaseLost: 'stuckjobs_replay_lease_lost',
   /** A journal with this batch id exists for different jobs. */
   JournalMismatch: 'stuckjobs_replay_journal_mismatch',
+  /** A dry-run manifest was handed over for execution. */
+  DryRun: 'stuckjobs_replay_dry_run',
 } as const;
 
 export type ReplayErrorCode = (typeof ReplayErrorCode)[keyof typeof ReplayErrorCode];

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger';
 import { BatchBusyError } from './errors';
 import { settleJob, type RunContext } from './replay-job';
-import { replayBatchSchema, type BatchJournal, type JobOutcome, type ReplayBatch } from './types';
+import { batchKind, replayBatchSchema, type BatchJournal, type JobOutcome, type ReplayBatch } from './types';
 
 /**
  * Long enough that no single job step (a few Redis round trips, each bounded by
@@ -34,9 +34,11 @@ export function defaultOwner(): string {
 
 /**
  * Replay exactly the batch's jobs, one at a time, journaled before and after
- * each move (invariant 6). Re-running a batch (the same call after a crash, or
- * `reconcile`) moves nothing twice: finished jobs are skipped from the journal,
- * and a job caught mid-move is settled from what Redis shows (move-evidence.ts).
+ * each move (invariant 6); for an `enqueue` batch, add exactly its jobs, with
+ * the same journal and lease (enqueue-job.ts). Re-running a batch (the same
+ * call after a crash, or `reconcile`) moves nothing twice: finished jobs are
+ * skipped from the journal, and a job caught mid-move is settled from what
+ * Redis shows (move-evidence.ts, enqueue-job.ts).
  *
  * Throws when the batch is running elsewhere (BatchBusyError), when this run's
  * lease was taken over (LeaseLostError), or when Redis fails mid-move; in each
@@ -52,7 +54,12 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
   const { journal } = options;
   const owner = options.owner ?? defaultOwner();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const log = options.logger.child({ component: 'replay', batchId: batch.id, queue: batch.queue });
+  const log = options.logger.child({
+    component: 'replay',
+    batchId: batch.id,
+    kind: batchKind(batch),
+    queue: batch.queue,
+  });
 
   await journal.begin(batch);
   if (!(await journal.claim(batch.id, owner, leaseMs))) throw new BatchBusyError(batch.id);
@@ -69,6 +76,7 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
   try {
     const ctx: RunContext = {
       batchId: batch.id,
+      kind: batchKind(batch),
       redis: options.connection,
       queue,
       key: (suffix) => queue.toKey(suffix),

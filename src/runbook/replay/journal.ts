@@ -64,9 +64,14 @@ function parseBatch(raw: string | null | undefined): ReplayBatch | undefined {
   }
 }
 
-/** The batch as stored: zod's output order, so the same batch always gives the same text. */
+/**
+ * The batch as stored: zod's output order, so the same batch always gives the
+ * same text. `kind: 'replay'` is written as no kind, as journals were before
+ * `enqueue` existed, so both spellings of a replay batch match a stored one.
+ */
 function canonicalBatch(batch: ReplayBatch): string {
-  return JSON.stringify(replayBatchSchema.parse(batch));
+  const parsed = replayBatchSchema.parse(batch);
+  return JSON.stringify(parsed.kind === 'replay' ? { ...parsed, kind: undefined } : parsed);
 }
 
 /** The journal of replay batches in the bot's own Redis state, under `<statePrefix>:journal:`. */

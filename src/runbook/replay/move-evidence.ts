@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { KeyOf } from '../../queues/bullmq-reads';
-import { asString, asStrings } from '../../queues/redis-replies';
+import { eventSeen } from './events-stream';
 import { readJob, sameMark, type JobReading } from './job-reading';
 import type { FailureMark } from './types';
 
@@ -37,8 +37,7 @@ export type MoveEvidence =
   | { readonly moved: false; readonly gone: boolean; readonly reading: JobReading };
 
 /** How far back (by Redis's clock, which stamps stream ids) to look for the move's event. */
-const CLOCK_SLACK_MS = 60_000;
-const EVENTS_PAGE = 500;
+export const CLOCK_SLACK_MS = 60_000;
 
 export async function findMove(
   redis: Redis,
@@ -58,32 +57,13 @@ export async function findMove(
 
 /**
  * BullMQ's own record of a retry: reprocessJob XADDs `event waiting jobId <id>
- * prev failed` to `<prefix>:<queue>:events`. The stream is capped (~10,000
- * entries by default), so a missing event proves nothing; a present one does.
+ * prev failed` to `<prefix>:<queue>:events`.
  */
-async function movedPerEvents(
-  redis: Redis,
-  stream: string,
-  jobId: string,
-  sinceMs: number,
-): Promise<boolean> {
-  let start = `${Math.max(0, sinceMs)}-0`;
-  for (;;) {
-    const page = (await redis.xrange(stream, start, '+', 'COUNT', EVENTS_PAGE)) as unknown;
-    const entries = Array.isArray(page) ? (page as unknown[]) : [];
-    for (const entry of entries) {
-      if (!Array.isArray(entry)) continue;
-      const fields = asStrings(entry[1]);
-      const value = (name: string): string | undefined => {
-        for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-        return undefined;
-      };
-      if (value('event') === 'waiting' && value('jobId') === jobId && value('prev') === 'failed') return true;
-    }
-    if (entries.length < EVENTS_PAGE) return false;
-    const last = entries[entries.length - 1];
-    const lastId = Array.isArray(last) ? asString(last[0]) : null;
-    if (lastId === null) return false;
-    start = `(${lastId}`;
-  }
+function movedPerEvents(redis: Redis, stream: string, jobId: string, sinceMs: number): Promise<boolean> {
+  return eventSeen(
+    redis,
+    stream,
+    sinceMs,
+    (value) => value('event') === 'waiting' && value('jobId') === jobId && value('prev') === 'failed',
+  );
 }

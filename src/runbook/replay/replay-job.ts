@@ -1,33 +1,13 @@
-import { ErrorCode, Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../../logger';
-import type { KeyOf } from '../../queues/bullmq-reads';
-import { LeaseLostError } from './errors';
+import { ErrorCode, Job } from 'bullmq';
+import { settleEnqueue } from './enqueue-job';
 import { readJob, whyNotReplayable } from './job-reading';
 import { findMove } from './move-evidence';
-import {
-  ReplayedReason,
-  SkipReason,
-  type BatchJournal,
-  type JobOutcome,
-  type JournalEntry,
-  type ReplayBatch,
-} from './types';
+import { holdLease, record, type RunContext } from './run-context';
+import { ReplayedReason, SkipReason, type JobOutcome, type JournalEntry, type ReplayBatchJob } from './types';
 
-/** What one batch run shares across its jobs. */
-export interface RunContext {
-  readonly batchId: string;
-  /** Delphi's Redis: the same connection BullMQ's Queue runs its scripts on. */
-  readonly redis: Redis;
-  readonly queue: Queue;
-  readonly key: KeyOf;
-  readonly journal: BatchJournal;
-  readonly owner: string;
-  readonly leaseMs: number;
-  readonly log: Logger;
-}
+export type { RunContext } from './run-context';
 
-type PlannedJob = ReplayBatch['jobs'][number];
+type PlannedJob = ReplayBatchJob;
 
 /**
  * A replayed job runs again with its attempt count where the worker left it
@@ -44,35 +24,14 @@ type PlannedJob = ReplayBatch['jobs'][number];
  */
 const RETRY_OPTIONS = { resetAttemptsMade: false, resetAttemptsStarted: false } as const;
 
-async function record(
-  ctx: RunContext,
-  jobId: string,
-  outcome: Pick<JobOutcome, 'status' | 'reason'>,
-): Promise<JobOutcome> {
-  const entry: JournalEntry =
-    outcome.status === 'replayed'
-      ? { status: 'replayed', at: Date.now(), ...(outcome.reason ? { reason: outcome.reason } : {}) }
-      : { status: 'skipped', at: Date.now(), reason: outcome.reason ?? 'skipped' };
-  await ctx.journal.write(ctx.batchId, jobId, entry);
-  ctx.log.debug({ jobId, ...outcome }, 'replay job settled');
-  return { jobId, ...outcome };
-}
-
-/**
- * A run whose lease lapsed (a long pause) may have been replaced by another:
- * it stops before touching the next job rather than race the new owner.
- */
-async function holdLease(ctx: RunContext): Promise<void> {
-  if (!(await ctx.journal.renew(ctx.batchId, ctx.owner, ctx.leaseMs))) throw new LeaseLostError(ctx.batchId);
-}
-
 function bullmqErrorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }
 
 /**
  * Bring one job of the batch to `replayed` or `skipped`, moving it at most once
- * over every run of the batch, crashed ones included.
+ * over every run of the batch, crashed ones included. An `enqueue` batch's job
+ * is added instead of moved, with the same journal discipline (enqueue-job.ts).
  */
 export async function settleJob(
   ctx: RunContext,
@@ -86,7 +45,10 @@ export async function settleJob(
     return { jobId: job.id, status: entry.status, ...(entry.reason ? { reason: entry.reason } : {}) };
   }
   await holdLease(ctx);
+  if (ctx.kind === 'enqueue') return settleEnqueue(ctx, job, entry);
   if (entry?.status === 'moving') {
+    // Without the mark nothing can tell "moved" from "not moved": fail closed, as for an unreadable entry.
+    if (!entry.mark) return record(ctx, job.id, { status: 'skipped', reason: SkipReason.UnreadableJournal });
     const evidence = await findMove(ctx.redis, ctx.key, job.id, entry.mark, entry.at);
     if (evidence.moved) {
       const reason =

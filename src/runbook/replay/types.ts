@@ -1,14 +1,24 @@
 import { z } from 'zod';
+import { enqueueSpecSchema, type EnqueueSpec, type ManifestKind } from '../../approvals/batch-manifest';
+
+/** A BullMQ custom job id: BullMQ refuses `:` and integer ids, and a refusal mid-batch would stall it. */
+const ENQUEUE_JOB_ID = /^(?!\d+$)[A-Za-z0-9._-]{1,256}$/;
 
 /**
  * An approved batch, as the approvals module hands it over: the frozen list of
- * job ids with the SHA-256 of each stored payload at plan time. Parsed at the
- * executor's door, because it also comes back out of Redis on recovery.
+ * job ids with the SHA-256 of each stored payload at plan time (for `enqueue`,
+ * of the payload to add, which travels with the job). Parsed at the executor's
+ * door, because it also comes back out of Redis on recovery.
  */
 export const replayBatchSchema = z
   .object({
     /** Part of Redis keys: no `:`, no spaces. */
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a batch id'),
+    /**
+     * Absent means `replay`: journals written before `enqueue` existed have
+     * none, and must read back as the very same text (journal.ts compares it).
+     */
+    kind: z.enum(['replay', 'enqueue']).optional(),
     queuePrefix: z.string().min(1).max(200),
     queue: z.string().min(1).max(200),
     jobs: z
@@ -16,6 +26,7 @@ export const replayBatchSchema = z
         z.object({
           id: z.string().min(1).max(256),
           payloadSha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a lowercase SHA-256 hex digest'),
+          enqueue: enqueueSpecSchema.optional(),
         }),
       )
       .min(1),
@@ -23,19 +34,43 @@ export const replayBatchSchema = z
   .superRefine((batch, ctx) => {
     // One journal field per job id: a job listed twice would be a second move.
     const seen = new Set<string>();
+    const enqueue = batch.kind === 'enqueue';
     batch.jobs.forEach((job, index) => {
       if (seen.has(job.id)) {
         ctx.addIssue({ code: 'custom', path: ['jobs', index, 'id'], message: `job ${job.id} listed twice` });
       }
       seen.add(job.id);
+      // A replay never adds a job, and an enqueue always knows exactly what it adds.
+      if (enqueue !== (job.enqueue !== undefined)) {
+        const message = enqueue ? 'an enqueue job needs its name and payload' : 'a replay job adds nothing';
+        ctx.addIssue({ code: 'custom', path: ['jobs', index, 'enqueue'], message });
+      }
+      if (enqueue && !ENQUEUE_JOB_ID.test(job.id)) {
+        ctx.addIssue({ code: 'custom', path: ['jobs', index, 'id'], message: 'not a BullMQ custom job id' });
+      }
     });
   });
 
+export type BatchKind = ManifestKind;
+
+export interface ReplayBatchJob {
+  readonly id: string;
+  readonly payloadSha256: string;
+  /** Only in an `enqueue` batch: the job to add under `id`. */
+  readonly enqueue?: EnqueueSpec;
+}
+
 export interface ReplayBatch {
   readonly id: string;
+  /** Absent means `replay`. */
+  readonly kind?: BatchKind;
   readonly queuePrefix: string;
   readonly queue: string;
-  readonly jobs: readonly { readonly id: string; readonly payloadSha256: string }[];
+  readonly jobs: readonly ReplayBatchJob[];
+}
+
+export function batchKind(batch: Pick<ReplayBatch, 'kind'>): BatchKind {
+  return batch.kind ?? 'replay';
 }
 
 export interface JobOutcome {
@@ -52,12 +87,18 @@ export const SkipReason = {
   AttemptsLeft: 'still has attempts left',
   Unloadable: 'BullMQ cannot load the job',
   UnreadableJournal: 'journal entry unreadable: not moved, to never move a job twice',
+  /** Enqueue: a job with this id, in any state, is in the queue and this batch did not add it. */
+  AlreadyExists: 'already exists',
 } as const;
 
 /** Why a job counts as replayed although this run did not move it. */
 export const ReplayedReason = {
   Recovered: 'moved before a restart (confirmed in Redis)',
   RecoveredFromEvents: 'moved before a restart, then removed (confirmed by the events stream)',
+  /** Enqueue: this batch added the job. */
+  Enqueued: 'enqueued',
+  EnqueueRecovered: 'enqueued before a restart (confirmed in Redis)',
+  EnqueueRecoveredFromEvents: 'enqueued before a restart, then removed (confirmed by the events stream)',
 } as const;
 
 /**
@@ -79,10 +120,15 @@ export type FailureMark = z.infer<typeof failureMarkSchema>;
 
 const at = z.number(); // epoch ms of the write, by the writer's clock
 
-/** One job's line in the journal; `moving` must carry the mark recovery compares against. */
+/**
+ * One job's line in the journal. A replay's `moving` must carry the mark
+ * recovery compares against (one without is settled like an unreadable entry,
+ * failing closed); an enqueue's has none: its `at` is also the `timestamp` of the job it
+ * adds, which is how recovery recognises that job as this batch's own.
+ */
 export const journalEntrySchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('pending'), at }),
-  z.object({ status: z.literal('moving'), at, mark: failureMarkSchema }),
+  z.object({ status: z.literal('moving'), at, mark: failureMarkSchema.optional() }),
   z.object({ status: z.literal('replayed'), at, reason: z.string().optional() }),
   z.object({ status: z.literal('skipped'), at, reason: z.string() }),
 ]);
