@@ -66,6 +66,7 @@ const decideRequestSchema = z.object({
   userId: actorSchema,
   userAllowed: z.boolean(),
   manifestHash: z.string().max(200),
+  preconditionFailure: z.string().min(1).optional(),
   now: z.number().int().nonnegative().optional(),
 });
 
@@ -156,7 +157,16 @@ export class RedisApprovalStore implements ApprovalStore {
     const reply = await this.scripts.decide.run(
       this.redis,
       [this.batchKey(batchId), this.auditKey],
-      [batchId, req.decision, req.userId, req.userAllowed ? '1' : '0', req.manifestHash, now, AUDIT_MAXLEN],
+      [
+        batchId,
+        req.decision,
+        req.userId,
+        req.userAllowed ? '1' : '0',
+        req.manifestHash,
+        now,
+        AUDIT_MAXLEN,
+        (req.preconditionFailure ?? '').slice(0, MAX_SUMMARY),
+      ],
     );
     const [code, state, decidedBy, decidedAt] = decideReply.parse(reply);
     const log = { batchId, userId: req.userId, decision: req.decision, code };

@@ -25,10 +25,12 @@ export const DECIDE_CODES = [
   'denied',
   'not-found',
   'not-pending',
+  'dry-run',
   'expired',
   'self-approval',
   'not-an-approver',
   'hash-mismatch',
+  'precondition-failed',
 ] as const;
 export type DecideCode = (typeof DECIDE_CODES)[number];
 
@@ -54,6 +56,12 @@ export interface DecideRequest {
   readonly userAllowed: boolean;
   /** The hash the clicked button carried: the plan the approver actually saw. */
   readonly manifestHash: string;
+  /**
+   * Approve only: why the workflow's preconditions fail right now (invariant 5),
+   * checked by the caller just before. Refuses in the same atomic step, audited
+   * with the reason; the batch stays pending.
+   */
+  readonly preconditionFailure?: string;
   /** Epoch ms; defaults to the store's clock. */
   readonly now?: number;
 }

@@ -189,6 +189,24 @@ describe('RedisApprovalStore', () => {
       expect((await store.decide(manifest.id, click(hash))).code).toBe('approved');
     });
 
+    it('refuses an approval while a precondition fails, audits why, and keeps the batch pending', async () => {
+      const { manifest, hash } = await stored();
+      const failing = 'billing: Stripe is not reachable (down): HTTP 503';
+      expect((await store.decide(manifest.id, click(hash, { preconditionFailure: failing }))).code).toBe(
+        'precondition-failed',
+      );
+      expect(await stateOf(manifest.id)).toBe('pending');
+      const audit = await store.auditTrail(manifest.id);
+      expect(audit.at(-1)).toEqual(
+        expect.objectContaining({ action: 'approve', result: 'precondition-failed', detail: failing }),
+      );
+      // Deny never needs the upstream: a failing precondition does not stop anyone closing a batch.
+      expect(
+        (await store.decide(manifest.id, click(hash, { decision: 'deny', preconditionFailure: failing })))
+          .code,
+      ).toBe('denied');
+    });
+
     it('says not-found for an unknown batch, and for a malformed id without building a key from it', async () => {
       expect(await store.decide('b-000000000000', click(sha('x')))).toEqual({ code: 'not-found' });
       expect(await store.decide('b-1:*', click(sha('x')))).toEqual({ code: 'not-found' });
@@ -332,8 +350,13 @@ describe('RedisApprovalStore', () => {
       expect(await stateOf(denied.manifest.id)).toBe('denied');
     });
 
-    it('never claims an approved dry run', async () => {
-      const { manifest } = await approved({ dryRun: true });
+    it('never approves a dry run, and never claims one even if its record says approved', async () => {
+      const { manifest, hash } = await stored({ dryRun: true });
+      expect((await store.decide(manifest.id, click(hash))).code).toBe('dry-run');
+      expect((await store.decide(manifest.id, click(hash, { decision: 'deny' }))).code).toBe('dry-run');
+      expect(await stateOf(manifest.id)).toBe('pending');
+      // Defence in depth: a record edited by hand to `approved` still never runs.
+      await redis.hset(store.batchKey(manifest.id), 'state', 'approved');
       expect((await store.claimForExecution(manifest.id, 'w1')).code).toBe('dry-run');
       expect(await stateOf(manifest.id)).toBe('approved');
     });

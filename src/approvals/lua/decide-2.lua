@@ -7,11 +7,16 @@
   Checks, in this order (the first that fails is the result):
     1. the batch exists                                  else 'not-found'
     2. its state is pending                              else 'not-pending'
-    3. now < expiresAt        else the state becomes expired, 'expired'
-    4. the clicker is not the requester                  else 'self-approval'
-    5. the caller found the clicker an allowed approver  else 'not-an-approver'
-    6. the presented hash equals the stored hash         else 'hash-mismatch'
+    3. it is not a dry run (nothing to approve: its hash covers the flag,
+       and a forged click with the right hash still decides nothing)   else 'dry-run'
+    4. now < expiresAt        else the state becomes expired, 'expired'
+    5. the clicker is not the requester                  else 'self-approval'
+    6. the caller found the clicker an allowed approver  else 'not-an-approver'
+    7. the presented hash equals the stored hash         else 'hash-mismatch'
        (a changed plan is never approved by an old click: Atlantis #1508)
+    8. approve only: the caller found the workflow's preconditions hold now
+                                                         else 'precondition-failed'
+       (the batch stays pending: the upstream may recover before it expires)
   The same rules apply to deny: only an allowed approver other than the
   requester closes a batch, and only the one they were shown.
 
@@ -26,6 +31,7 @@
     ARGV[5] manifest hash the clicked button carried
     ARGV[6] now, epoch ms
     ARGV[7] audit stream MAXLEN (approximate trim)
+    ARGV[8] why the preconditions fail now, '' when they hold (approve only)
 
   Output: { code, state, decidedBy, decidedAt }, '' where there is no value
     { 'approved' | 'denied', <new state>, <clicker>, <now> }   decided
@@ -37,7 +43,7 @@
 ]]
 local batchKey, auditKey = KEYS[1], KEYS[2]
 local batchId, decision, userId, userAllowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local presented, now, maxLen = ARGV[5], ARGV[6], ARGV[7]
+local presented, now, maxLen, precondition = ARGV[5], ARGV[6], ARGV[7], ARGV[8] or ''
 
 if decision ~= 'approve' and decision ~= 'deny' then
   return redis.error_reply('ERR stuckjobs decide: decision must be approve or deny')
@@ -49,7 +55,7 @@ local function audit(result, from, to, detail)
     'result', result, 'from', from, 'to', to, 'detail', detail or '')
 end
 
-local f = redis.call('HMGET', batchKey, 'state', 'requestedBy', 'expiresAt', 'hash', 'decidedBy', 'decidedAt')
+local f = redis.call('HMGET', batchKey, 'state', 'requestedBy', 'expiresAt', 'hash', 'decidedBy', 'decidedAt', 'dryRun')
 local state = f[1]
 if not state then
   if redis.call('EXISTS', batchKey) == 1 then
@@ -62,6 +68,11 @@ end
 if state ~= 'pending' then
   audit('not-pending', state, state)
   return { 'not-pending', state, f[5] or '', f[6] or '' }
+end
+
+if f[7] == '1' then
+  audit('dry-run', state, state)
+  return { 'dry-run', state, '', '' }
 end
 
 local requestedBy, expiresAt, storedHash = f[2], tonumber(f[3]), f[4]
@@ -88,6 +99,11 @@ end
 if presented ~= storedHash then
   audit('hash-mismatch', state, state, 'presented ' .. presented)
   return { 'hash-mismatch', state, '', '' }
+end
+
+if decision == 'approve' and precondition ~= '' then
+  audit('precondition-failed', state, state, precondition)
+  return { 'precondition-failed', state, '', '' }
 end
 
 local to = 'denied'
