@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { DEFAULT_LADDER_STEPS, ladderStepsSchema } from './approvals/ladder';
+import { DEFAULT_MANIFEST_TTL_MS, MAX_MANIFEST_JOBS } from './approvals/batch-manifest';
 import {
   buildWorkflows,
   DEFAULT_OPS_CONTAINERS,
@@ -109,6 +111,24 @@ export const envSchema = z.object({
   PROBE_TIMEOUT_MS: positiveInt(2500),
   CENSUS_KEY_BUDGET: positiveInt(50_000),
   CENSUS_TIME_BUDGET_MS: positiveInt(300),
+  /** Batch sizes of a replay: the first (at most 10) is the canary, each later one unlocked by a verified batch. */
+  REPLAY_LADDER: optionalText.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((step) => Number(step.trim())))
+      .pipe(ladderStepsSchema)
+      .optional(),
+  ),
+  REPLAY_MAX_BATCH: positiveInt(1000).pipe(
+    z.number().max(MAX_MANIFEST_JOBS, `at most ${MAX_MANIFEST_JOBS}: one manifest holds one batch`),
+  ),
+  /** How long an approval request stays clickable. */
+  APPROVAL_TTL_MS: positiveInt(DEFAULT_MANIFEST_TTL_MS).pipe(
+    z
+      .number()
+      .min(60_000, 'at least 60000 (one minute)')
+      .max(24 * 3600_000, 'at most one day'),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -153,6 +173,11 @@ export interface Config {
   readonly sampleWindow: number;
   readonly probeTimeoutMs: number;
   readonly census: { readonly keyBudget: number; readonly timeBudgetMs: number };
+  readonly replay: {
+    readonly ladderSteps: readonly number[];
+    readonly maxBatch: number;
+    readonly approvalTtlMs: number;
+  };
   readonly logLevel: Env['LOG_LEVEL'];
 }
 
@@ -262,6 +287,11 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
     sampleWindow: env.SAMPLE_WINDOW,
     probeTimeoutMs: env.PROBE_TIMEOUT_MS,
     census: { keyBudget: env.CENSUS_KEY_BUDGET, timeBudgetMs: env.CENSUS_TIME_BUDGET_MS },
+    replay: {
+      ladderSteps: env.REPLAY_LADDER ?? DEFAULT_LADDER_STEPS,
+      maxBatch: env.REPLAY_MAX_BATCH,
+      approvalTtlMs: env.APPROVAL_TTL_MS,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -17,6 +17,20 @@ import type { SampleState } from './queues/types';
 import { maskFreeText, renderStoredJson } from './redaction';
 import { sampleJobs, type InspectDeps } from './runbook/inspect/sample';
 import type { RenderedPayload, SampleOutcome, SampleRequest } from './runbook/inspect/types';
+import { RedisApprovalStore } from './approvals/approval-store';
+import type { ApproverDirectory } from './approvals/approvers';
+import { RedisBatchMessages, type BatchMessages } from './approvals/batch-messages';
+import { RedisReplaySeries } from './approvals/replay-series';
+import { redisJobExistence } from './runbook/plan/job-existence';
+import { planReplay, type PlanReplayRequest, type PlanReplayResult } from './runbook/plan/plan-replay';
+import { decideBatch, type DecideBatchRequest, type DecideBatchResult } from './runbook/replay/decide-batch';
+import { defaultOwner } from './runbook/replay/executor';
+import { RedisBatchJournal } from './runbook/replay/journal';
+import type { ReconcileResult } from './runbook/replay/reconcile';
+import { resumeUnfinished } from './runbook/replay/resume-unfinished';
+import { runApprovedBatch, type RunApprovedResult } from './runbook/replay/run-approved-batch';
+import type { ReplayBatch } from './runbook/replay/types';
+import { isBatchVerified } from './runbook/verify/batch-verified';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
@@ -42,6 +56,24 @@ export interface HandlerServices {
     jobId: string,
   ) => Promise<RenderedPayload | undefined>;
   readonly gate: ReplayGate;
+  /** Runbook step 3 up to the approval request: a stored, pending (or dry-run) manifest, or why not. */
+  readonly planReplay: (request: PlanReplayRequest) => Promise<PlanReplayResult>;
+  /** One Approve or Deny click, every rule checked and audited; `directory` resolves approver groups. */
+  readonly decideBatch: (
+    directory: ApproverDirectory,
+    request: DecideBatchRequest,
+  ) => Promise<DecideBatchResult>;
+  /** Claim and run an approved batch; exactly one caller runs it. */
+  readonly runApprovedBatch: (
+    batchId: string,
+    onProgress?: (done: number, total: number) => void,
+  ) => Promise<RunApprovedResult>;
+  /** Finish batches a crash left half done (at start, and again for busy ones). */
+  readonly resumeUnfinished: (
+    onProgress?: (batch: ReplayBatch, done: number, total: number) => void,
+  ) => Promise<ReconcileResult[]>;
+  /** Where each batch's approval request sits in Slack. */
+  readonly batchMessages: BatchMessages;
   readonly sessions: IncidentSessions;
   /** Shown in the acknowledgement so nobody wonders whether the bot heard them. */
   readonly trendWindowMs: number;
@@ -110,6 +142,42 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     clock,
     logger,
   };
+  // The same clock as planning, so an expiry is judged by the clock that set it.
+  const store = new RedisApprovalStore(state, config.statePrefix, logger, { clock: () => clock.now() });
+  const journal = new RedisBatchJournal(state, config.statePrefix, logger);
+  const series = new RedisReplaySeries(state, config.statePrefix, store);
+  // One owner per process: a restarted bot is a new owner and waits out the old lease.
+  const owner = defaultOwner();
+  const planDeps = {
+    backend,
+    targets,
+    probes,
+    workflows: config.workflows,
+    windowSize: config.sampleWindow,
+    gate,
+    jobs: redisJobExistence(queues, config.queuePrefix),
+    store,
+    series,
+    verify: (record: { manifest: { id: string; queue: string } }) =>
+      isBatchVerified(
+        { redis: queues, journal, queueKey: `${config.queuePrefix}:${record.manifest.queue}` },
+        record.manifest.id,
+      ),
+    ladder: { steps: config.replay.ladderSteps, max: config.replay.maxBatch },
+    approvalTtlMs: config.replay.approvalTtlMs,
+    clock: () => clock.now(),
+    logger,
+  };
+  const runDeps = {
+    store,
+    backend,
+    probes,
+    connection: queues,
+    queuePrefix: config.queuePrefix,
+    journal,
+    logger,
+    owner,
+  };
   const queueOf = (id: WorkflowId) => config.workflows.find((w) => w.id === id)?.queue ?? id;
   let closing: Promise<void> | undefined;
   return {
@@ -126,6 +194,12 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
       return job ? renderPayload(job.rawData) : undefined;
     },
     gate,
+    planReplay: (request) => planReplay(planDeps, request),
+    decideBatch: (directory, request) =>
+      decideBatch({ store, backend, probes, approvers: config.approvers }, directory, request),
+    runApprovedBatch: (batchId, onProgress) => runApprovedBatch(runDeps, batchId, onProgress),
+    resumeUnfinished: (onProgress) => resumeUnfinished(runDeps, onProgress),
+    batchMessages: new RedisBatchMessages(state, config.statePrefix),
     sessions,
     trendWindowMs: config.trendWindowMs,
     logger,

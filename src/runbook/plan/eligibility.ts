@@ -30,6 +30,8 @@ export interface EligibleJob {
   readonly id: string;
   /** SHA-256 of the payload exactly as stored: what the manifest freezes. */
   readonly payloadSha256: string;
+  /** As read at plan time: preconditions need its target (a webhook's host) and last failure. */
+  readonly job: JobSummary;
 }
 
 export interface ExcludedJob {
@@ -83,7 +85,8 @@ export async function findEligible(deps: EligibilityDeps, request: EligibilityRe
     const results = await Promise.all(pending.map((job) => checkTarget(deps, workflow.id, job)));
     pending.forEach((job, i) => {
       const result = results[i];
-      if (result?.status === 'pass') eligible.push({ id: job.id, payloadSha256: payloadSha256(job.rawData) });
+      if (result?.status === 'pass')
+        eligible.push({ id: job.id, payloadSha256: payloadSha256(job.rawData), job });
       else
         excluded.push({
           id: job.id,

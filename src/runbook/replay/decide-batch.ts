@@ -1,0 +1,83 @@
+import type { ApprovalStore } from '../../approvals/approval-store';
+import type { ApprovalRecord, Decision, DecideResult } from '../../approvals/approval-types';
+import { isAllowedApprover, type ApproverDirectory } from '../../approvals/approvers';
+import type { QueueBackend } from '../../queues/types';
+import type { JobSummary } from '../../queues/types';
+import { checkPreconditions, type PreconditionDeps } from '../plan/preconditions';
+
+export interface DecideBatchDeps {
+  readonly store: Pick<ApprovalStore, 'get' | 'decide'>;
+  readonly backend: Pick<QueueBackend, 'readJob'>;
+  readonly probes: PreconditionDeps['probes'];
+  /** APPROVERS: user ids and user-group ids. */
+  readonly approvers: readonly string[];
+}
+
+export interface DecideBatchRequest {
+  readonly batchId: string;
+  /** The hash the clicked button carried. */
+  readonly manifestHash: string;
+  readonly userId: string;
+  readonly decision: Decision;
+}
+
+export interface DecideBatchResult {
+  readonly result: DecideResult;
+  /** The batch as it stood before the click; undefined when there is none. */
+  readonly record?: ApprovalRecord;
+  /** Why the clicker may or may not approve, in words for them. */
+  readonly approverReason: string;
+  /** Set when a precondition refused an approval. */
+  readonly preconditionReasons: readonly string[];
+}
+
+/**
+ * One click on Approve or Deny (invariant 2). Who may approve and whether the
+ * preconditions hold are found out here, then handed to the store's one atomic
+ * decision, which checks every rule again with the batch's state, so a second
+ * click, a second approver, a second replica or a retried delivery all get a
+ * refusal instead of a second decision. Every attempt is audited there.
+ */
+export async function decideBatch(
+  deps: DecideBatchDeps,
+  directory: ApproverDirectory,
+  request: DecideBatchRequest,
+): Promise<DecideBatchResult> {
+  const record = await deps.store.get(request.batchId);
+  const approver = record
+    ? await isAllowedApprover({
+        userId: request.userId,
+        requesterId: record.manifest.requestedBy,
+        approvers: deps.approvers,
+        directory,
+      })
+    : { allowed: false, reason: 'no such batch' };
+  // Probing the upstream costs time: only for a click that could otherwise approve.
+  const mayApprove =
+    record !== undefined && request.decision === 'approve' && record.state === 'pending' && approver.allowed;
+  const preconditionReasons = mayApprove ? await preconditionsNow(deps, record) : [];
+  const result = await deps.store.decide(request.batchId, {
+    decision: request.decision,
+    userId: request.userId,
+    userAllowed: approver.allowed,
+    manifestHash: request.manifestHash,
+    ...(preconditionReasons.length > 0 ? { preconditionFailure: preconditionReasons.join('; ') } : {}),
+  });
+  return { result, ...(record ? { record } : {}), approverReason: approver.reason, preconditionReasons };
+}
+
+/** The batch's jobs as they are now (gone ones left out: execution skips them anyway). */
+export async function preconditionsNow(
+  deps: Pick<DecideBatchDeps, 'backend' | 'probes'>,
+  record: ApprovalRecord,
+): Promise<string[]> {
+  const { manifest } = record;
+  const jobs = await Promise.all(
+    manifest.jobs.map((job) => deps.backend.readJob(manifest.queue, 'failed', job.id)),
+  );
+  const outcome = await checkPreconditions(deps, {
+    workflow: manifest.workflow,
+    jobs: jobs.filter((job): job is JobSummary => job !== undefined),
+  });
+  return outcome.reasons;
+}

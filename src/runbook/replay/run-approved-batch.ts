@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+import type { ApprovalStore } from '../../approvals/approval-store';
+import type { ApprovalRecord, ClaimResult } from '../../approvals/approval-types';
+import type { Logger } from '../../logger';
+import { preconditionsNow, type DecideBatchDeps } from './decide-batch';
+import { executeBatch } from './executor';
+import { batchFromManifest } from './batch-from-manifest';
+import type { BatchJournal, JobOutcome } from './types';
+
+export interface RunApprovedDeps extends Pick<DecideBatchDeps, 'backend' | 'probes'> {
+  readonly store: Pick<ApprovalStore, 'get' | 'claimForExecution' | 'finish'>;
+  /** Delphi's Redis (BullMQ keys). */
+  readonly connection: Redis;
+  readonly queuePrefix: string;
+  readonly journal: BatchJournal;
+  readonly logger: Logger;
+  /** Who runs it: host, pid and a tag, so two replicas never look alike. */
+  readonly owner: string;
+}
+
+export type RunApprovedResult =
+  | { readonly kind: 'not-claimed'; readonly claim: ClaimResult }
+  | {
+      readonly kind: 'precondition-failed';
+      readonly record: ApprovalRecord;
+      readonly reasons: readonly string[];
+    }
+  | { readonly kind: 'executed'; readonly record: ApprovalRecord; readonly outcomes: readonly JobOutcome[] };
+
+/** One line for the batch record and the thread: counts, and why the rest were left out. */
+export function outcomeSummary(outcomes: readonly JobOutcome[]): string {
+  const replayed = outcomes.filter((o) => o.status === 'replayed').length;
+  const skipped = outcomes.filter((o) => o.status === 'skipped');
+  const reasons = new Map<string, number>();
+  for (const o of skipped) reasons.set(o.reason ?? 'skipped', (reasons.get(o.reason ?? 'skipped') ?? 0) + 1);
+  const left = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+  return `${replayed} of ${outcomes.length} replayed${left ? `; left out: ${left}` : ''}`;
+}
+
+/**
+ * After an approval: claim the batch (exactly one caller wins, whatever
+ * replica or retry), check the preconditions once more right before the first
+ * move (invariant 5), and run the journaled executor on exactly the manifest's
+ * jobs. A precondition failing now ends the batch as `failed` with the reason:
+ * nothing moved, and the next plan starts from there.
+ *
+ * When the executor throws (Redis gone mid-batch, lease lost) the batch stays
+ * `executing` and its journal unfinished: recovery (`resumeUnfinished`)
+ * finishes both.
+ */
+export async function runApprovedBatch(
+  deps: RunApprovedDeps,
+  batchId: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RunApprovedResult> {
+  const claim = await deps.store.claimForExecution(batchId, deps.owner);
+  if (claim.code !== 'claimed') return { kind: 'not-claimed', claim };
+  const record = await deps.store.get(batchId);
+  if (!record) throw new Error(`batch ${batchId} vanished after its claim`);
+  const log = deps.logger.child({ batchId, workflow: record.manifest.workflow });
+
+  const reasons = await preconditionsNow(deps, record);
+  if (reasons.length > 0) {
+    await deps.store.finish(
+      batchId,
+      'failed',
+      `not run: preconditions failed right before execution: ${reasons.join('; ')}`,
+    );
+    log.warn({ reasons }, 'approved batch not run: preconditions failed');
+    return { kind: 'precondition-failed', record, reasons };
+  }
+  const outcomes = await executeBatch({
+    batch: batchFromManifest(record.manifest, deps.queuePrefix),
+    connection: deps.connection,
+    journal: deps.journal,
+    logger: deps.logger,
+    owner: deps.owner,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  await deps.store.finish(batchId, 'done', outcomeSummary(outcomes));
+  return { kind: 'executed', record, outcomes };
+}
