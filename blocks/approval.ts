@@ -16,8 +16,14 @@ export interface ApprovalView {
   readonly ladder: { readonly batchNumber: number; readonly maxSize: number; readonly limitedBy: string };
   /** Jobs the planner found eligible before the ladder capped the batch. */
   readonly eligibleTotal: number;
+  /** The planner stopped looking: at least `eligibleTotal` are eligible, maybe more. */
+  readonly moreEligible?: boolean;
   /** Jobs left out by failed checks or cohort filters, so the approver knows the batch is not "everything". */
   readonly excludedCount: number;
+  /** Preconditions that held at plan time, each shown with a ✓. */
+  readonly preconditions?: readonly string[];
+  /** What the approver should know that does not stop the plan (jobs still retrying…). */
+  readonly notes?: readonly string[];
 }
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'expired';
@@ -28,12 +34,18 @@ export interface ApprovalOutcomeView {
   /** Who decided; for `expired`, whoever (or whatever) noticed. */
   readonly by: string;
   readonly at: number;
+  /** While an approved batch runs: jobs settled so far (the one message edited in place). */
+  readonly progress?: { readonly done: number; readonly total: number };
+  /** Once it ran (or could not): the result line, and per-job notes such as jobs left out. */
+  readonly result?: { readonly line: string; readonly details?: readonly string[] };
 }
 
 /** Enough ids for an approver to spot-check without crowding the message; the manifest holds the rest. */
 const SHOWN_JOB_IDS = 10;
 /** One job id may be 256 characters; cap each so ten fit a context element with room to spare. */
 const JOB_ID_MAX = 120;
+/** Lines under an outcome (jobs left out and why) before "…and N more". */
+const SHOWN_DETAILS = 10;
 /** Cohort labels come from the operator and the queue: cap them so the summary stays readable. */
 const COHORT_TEXT_MAX = 700;
 
@@ -98,21 +110,35 @@ export function approvalOutcomeMessage(view: ApprovalOutcomeView): BuiltMessage 
   const jobs = `${count(manifest.jobs.length)} ${plural(manifest.jobs.length, 'job')}`;
   const by = `<@${escapeMrkdwn(view.by)}>`;
   const when = slackDate(view.at);
+  const running = view.progress
+    ? ` (${count(view.progress.done)} of ${count(view.progress.total)} done)`
+    : '';
   const line =
     view.outcome === 'approved'
       ? manifest.dryRun
         ? `:white_check_mark: *Approved* by ${by} ${when}. Dry run: nothing will be replayed.`
-        : `:white_check_mark: *Approved* by ${by} ${when}: replaying ${jobs}.`
+        : view.result
+          ? `:white_check_mark: *Approved* by ${by} ${when} — ${externalText(view.result.line)}`
+          : `:white_check_mark: *Approved* by ${by} ${when}: replaying ${jobs}…${running}`
       : view.outcome === 'denied'
         ? `:no_entry_sign: *Denied* by ${by} ${when}: nothing was replayed.`
         : `:hourglass: *Expired* ${when} without a decision: nothing was replayed. Plan the batch again to continue.`;
+  const details = (view.result?.details ?? []).slice(0, SHOWN_DETAILS).map((d) => `• ${externalText(d)}`);
+  const hidden = (view.result?.details?.length ?? 0) - details.length;
+  if (hidden > 0) details.push(`…and ${count(hidden)} more (the journal has every job)`);
+  const body = [line, ...details, `Requested by <@${escapeMrkdwn(manifest.requestedBy)}>.`].join('\n');
   const blocks: KnownBlock[] = [
     header(manifest, manifest.workflow),
-    section(BlockId.approvalOutcome, `${line}\nRequested by <@${escapeMrkdwn(manifest.requestedBy)}>.`),
+    section(BlockId.approvalOutcome, truncate(body, LIMITS.sectionText)),
     jobsContext(manifest),
   ];
-  const text = `Replay batch ${manifest.batchNumber} of ${manifest.workflow}: ${view.outcome} (${jobs})`;
+  const text = `${batchNoun(manifest)} ${manifest.batchNumber} of ${manifest.workflow}: ${view.outcome} (${view.result?.line ?? jobs})`;
   return { text: externalText(text), blocks };
+}
+
+/** An enqueue batch adds jobs that never existed; the reader must not mistake it for a replay. */
+function batchNoun(manifest: BatchManifest): string {
+  return manifest.kind === 'enqueue' ? 'Enqueue batch' : 'Replay batch';
 }
 
 function header(manifest: BatchManifest, workflowTitle: string): KnownBlock {
@@ -122,7 +148,7 @@ function header(manifest: BatchManifest, workflowTitle: string): KnownBlock {
     block_id: BlockId.approvalHeader,
     text: plain(
       truncate(
-        `Replay batch ${manifest.batchNumber}: ${singleLineTitle(workflowTitle)}${suffix}`,
+        `${batchNoun(manifest)} ${manifest.batchNumber}: ${singleLineTitle(workflowTitle)}${suffix}`,
         LIMITS.headerText,
       ),
     ),
@@ -151,20 +177,27 @@ function summaryText(view: ApprovalView): string {
   const size = manifest.jobs.length;
   const excluded =
     view.excludedCount > 0 ? ` (${count(view.excludedCount)} excluded by checks or filters)` : '';
+  const eligible = view.moreEligible ? `at least ${count(view.eligibleTotal)}` : count(view.eligibleTotal);
   const reason = ladderReasons.get(ladder.limitedBy) ?? externalText(ladder.limitedBy);
   const lines = [
     `*Requested by* <@${escapeMrkdwn(manifest.requestedBy)}>`,
     `*Cohort* ${cohortText(manifest)}`,
-    `*Jobs* ${count(size)} of ${count(view.eligibleTotal)} eligible${excluded}`,
+    `*Jobs* ${count(size)} of ${eligible} eligible${excluded}`,
     `*Ladder* batch ${ladder.batchNumber}, at most ${count(ladder.maxSize)} ${plural(ladder.maxSize, 'job')}: limited by ${reason}`,
     `*Expires* ${slackDate(manifest.expiresAt)}`,
   ];
-  if (!manifest.dryRun) {
+  if (view.preconditions && view.preconditions.length > 0) {
     lines.push(
-      `Needs approval by an allowed approver other than <@${escapeMrkdwn(manifest.requestedBy)}>. Approving replays exactly these jobs, once.`,
+      `*Preconditions* ${view.preconditions.map((p) => `:heavy_check_mark: ${externalText(p)}`).join('  ')}`,
     );
   }
-  return lines.join('\n');
+  for (const note of view.notes ?? []) lines.push(`:information_source: ${externalText(note)}`);
+  if (!manifest.dryRun) {
+    lines.push(
+      `Needs approval by an allowed approver other than <@${escapeMrkdwn(manifest.requestedBy)}>. ${manifest.kind === 'enqueue' ? 'Approving adds exactly these jobs, once each.' : 'Approving replays exactly these jobs, once.'}`,
+    );
+  }
+  return truncate(lines.join('\n'), LIMITS.sectionText);
 }
 
 function jobsContext(manifest: BatchManifest, hash?: string) {

@@ -181,7 +181,23 @@ function workflowBlocks(workflow: WorkflowDiagnosis, now: number, idSuffix: stri
   }
   if (workflow.quiesceHint) notes.push(workflow.quiesceHint);
   if (notes.length === 0) notes.push(snapshot ? 'No failures in the sample.' : 'No queue data.');
-  return [main, context(`${BlockId.verdictPrefix}${idSuffix}`, ...notes)];
+  const blocks: KnownBlock[] = [main, context(`${BlockId.verdictPrefix}${idSuffix}`, ...notes)];
+  // Only given-up jobs are ever replayed: no button where there are none.
+  if (snapshot && snapshot.givenUp.value > 0) {
+    blocks.push({
+      type: 'actions',
+      block_id: `${BlockId.actionsPrefix}${idSuffix}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ActionId.planReplay,
+          text: plain('Plan replay (canary)'),
+          value: JSON.stringify({ w: workflow.id }),
+        },
+      ],
+    });
+  }
+  return blocks;
 }
 
 function upstreamText(diagnosis: Diagnosis): string {

@@ -8,6 +8,8 @@ export const COMMAND = '/stuckjobs' as const;
 export const ActionId = {
   showSamples: 'show_samples',
   fullPayload: 'sample_full_payload',
+  /** On a diagnosis: plan the canary batch of a workflow's given-up jobs. */
+  planReplay: 'replay_plan',
   /** DESIGN.md contracts: the approval buttons; handlers and manifest.yml match on these exact strings. */
   replayApprove: 'replay_approve',
   replayDeny: 'replay_deny',
@@ -22,6 +24,8 @@ export const BlockId = {
   /** One per workflow: `diagnosis_workflow_<id>` and `diagnosis_verdict_<id>`. */
   workflowPrefix: 'diagnosis_workflow_',
   verdictPrefix: 'diagnosis_verdict_',
+  /** `diagnosis_actions_<id>`: the workflow's Plan replay button. */
+  actionsPrefix: 'diagnosis_actions_',
   truncationNote: 'truncation_note',
   samplesHeader: 'samples_header',
   samplesGate: 'samples_gate',
@@ -34,6 +38,7 @@ export const BlockId = {
   samplePayloadPrefix: 'sample_payload_',
   usage: 'usage',
   usageNote: 'usage_note',
+  notice: 'notice',
   error: 'error',
   approvalHeader: 'approval_header',
   approvalDryRun: 'approval_dry_run',

@@ -15,6 +15,8 @@ export function usageMessage(view: UsageView): BuiltMessage {
     `*${COMMAND} diagnose* — queue depth, workers, trend and upstream health for every workflow`,
     `*${COMMAND} diagnose <workflow>* — the same for one of ${workflows}; add \`--new\` to start a fresh incident`,
     `*${COMMAND} sample <workflow> [n]* — read up to 10 stuck jobs and check their payloads, targets and handlers; filters \`--state failed|delayed|waiting\`, \`--tenant ID\`, \`--reason TEXT\`, \`--handler NAME\``,
+    `*${COMMAND} replay <workflow>* — plan a batch of given-up jobs for a second person to approve; \`--tenant ID\`, \`--reason TEXT\`, \`--handler NAME\` choose the cohort, \`--exclude tenant=ID\` leaves one out, \`--batch N\` picks a smaller size, \`--dry-run\` only shows it`,
+    `*${COMMAND} enqueue <workflow> <id…> [--tenant ID]* — jobs that were never enqueued (e.g. recording ids of calls that ended while Ops was down), with the same approval`,
     `*${COMMAND} help* — this message`,
   ];
   const blocks: KnownBlock[] = [];
@@ -22,11 +24,14 @@ export function usageMessage(view: UsageView): BuiltMessage {
     blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
   blocks.push(
     section(BlockId.usage, lines.join('\n')),
-    context(BlockId.usageNote, 'Diagnose and sample are read-only. Replays always need a second approver.'),
+    context(
+      BlockId.usageNote,
+      'Diagnose and sample are read-only. Every replay batch needs a second approver; the first batch is at most 10 jobs.',
+    ),
   );
   const text = view.problem
     ? `${view.problem} Try: ${COMMAND} diagnose [workflow]`
-    : `Usage: ${COMMAND} diagnose [workflow] | sample <workflow> [n] | help`;
+    : `Usage: ${COMMAND} diagnose [workflow] | sample <workflow> [n] | replay <workflow> | enqueue <workflow> <id…> | help`;
   return { text: truncate(text, 3000), blocks };
 }
 

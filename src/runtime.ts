@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { SlackEmulator } from './sandbox';
 import { createServices } from './services';
+import { startRecovery } from '../handlers/replay/resume';
 
 export interface Runtime {
   readonly port: number;
@@ -64,6 +65,8 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     throw error;
   }
 
+  // Batches a crash left half done are finished and reported before anything else is planned.
+  const recovery = startRecovery(services, bot.app.client, logger);
   let stopping: Promise<void> | undefined;
   return {
     port: bot.port,
@@ -72,6 +75,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     stop: () =>
       (stopping ??= (async () => {
         // Stop taking requests first, then release what they used.
+        recovery.stop();
         await Promise.allSettled([bot.stop()]);
         await Promise.allSettled([services.close(), emulator?.close()]);
       })()),

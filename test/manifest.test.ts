@@ -28,7 +28,7 @@ describe('manifest.yml', () => {
   });
 
   it('asks for exactly the scopes the bot uses, each with its reason beside it', () => {
-    expect(scopes()).toEqual(['chat:write', 'commands', 'files:write']);
+    expect(scopes()).toEqual(['chat:write', 'commands', 'files:write', 'usergroups:read']);
     for (const scope of scopes()) expect(manifest).toMatch(new RegExp(`# ${scope}: \\S`));
   });
 

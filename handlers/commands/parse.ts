@@ -4,7 +4,24 @@ import { UsageError } from '../../src/errors';
 import { DEFAULT_SAMPLE, MAX_SAMPLE } from '../../src/runbook/inspect/sample';
 import type { Cohort, SampleRequest } from '../../src/runbook/inspect/types';
 import type { WorkflowId } from '../../src/workflows/types';
+import { readFlags, shorten, type FlagSpec, type ReadFlags } from './flags';
 import { tokenize } from './tokenize';
+
+export interface ReplayCommand {
+  readonly workflowId: WorkflowId;
+  readonly cohort: Cohort;
+  readonly exclude: readonly Cohort[];
+  readonly batchSize?: number;
+  readonly dryRun: boolean;
+}
+
+export interface EnqueueCommand {
+  readonly workflowId: WorkflowId;
+  /** The operator's ids (e.g. recording ids), in order, without repeats. */
+  readonly ids: readonly string[];
+  readonly tenant?: string;
+  readonly dryRun: boolean;
+}
 
 export type ParsedCommand =
   | { readonly kind: 'help' }
@@ -14,15 +31,29 @@ export type ParsedCommand =
       /** Start a fresh incident even though one is open in the channel. */
       readonly fresh?: boolean;
     }
-  | { readonly kind: 'sample'; readonly request: SampleRequest };
+  | { readonly kind: 'sample'; readonly request: SampleRequest }
+  | { readonly kind: 'replay'; readonly request: ReplayCommand }
+  | { readonly kind: 'enqueue'; readonly request: EnqueueCommand };
 
 /** Slack caps command text at 4,000 characters; anything near that is not a command. */
 const MAX_TEXT = 500;
+/** Far above any batch; a bigger number is a typo, not a plan. */
+const MAX_BATCH_WORD = 100_000;
 
-const subcommand = z.enum(['diagnose', 'sample', 'help']);
+const subcommand = z.enum(['diagnose', 'sample', 'replay', 'enqueue', 'help']);
 const sampleState = z.enum(['failed', 'delayed', 'waiting']);
-const SAMPLE_FLAGS = ['--state', '--tenant', '--reason', '--handler'] as const;
-type SampleFlag = (typeof SAMPLE_FLAGS)[number];
+const COHORT_FLAGS = { '--tenant': 'value', '--reason': 'value', '--handler': 'value' } as const;
+const SAMPLE_FLAGS: FlagSpec = { ...COHORT_FLAGS, '--state': 'value' };
+const REPLAY_FLAGS: FlagSpec = {
+  ...COHORT_FLAGS,
+  '--batch': 'value',
+  '--exclude': 'value',
+  '--dry-run': 'switch',
+};
+const ENQUEUE_FLAGS: FlagSpec = { '--tenant': 'value', '--dry-run': 'switch' };
+
+const REPLAY_USAGE = `Type \`${COMMAND} replay <workflow> [--tenant ID] [--reason TEXT] [--handler NAME] [--batch N] [--exclude tenant=ID] [--dry-run]\`.`;
+const ENQUEUE_USAGE = `Type \`${COMMAND} enqueue <workflow> <id> [id…] [--tenant ID] [--dry-run]\`.`;
 
 /**
  * Command text in, a command out, or a UsageError whose message says what to
@@ -40,7 +71,7 @@ export function parseCommandText(rawText: string, workflowIds: readonly Workflow
   const parsed = subcommand.safeParse(first.toLowerCase());
   if (!parsed.success) {
     throw new UsageError(
-      `\`${shorten(first)}\` is not a ${COMMAND} command. Type \`${COMMAND} diagnose\`, \`${COMMAND} sample <workflow>\` or \`${COMMAND} help\`.`,
+      `\`${shorten(first)}\` is not a ${COMMAND} command. Type \`${COMMAND} diagnose\`, \`${COMMAND} sample <workflow>\`, \`${COMMAND} replay <workflow>\` or \`${COMMAND} help\`.`,
     );
   }
   switch (parsed.data) {
@@ -50,6 +81,10 @@ export function parseCommandText(rawText: string, workflowIds: readonly Workflow
       return parseDiagnose(rest, workflowIds);
     case 'sample':
       return parseSample(rest, workflowIds);
+    case 'replay':
+      return parseReplay(rest, workflowIds);
+    case 'enqueue':
+      return parseEnqueue(rest, workflowIds);
   }
 }
 
@@ -66,49 +101,108 @@ function parseDiagnose(rest: readonly string[], workflowIds: readonly WorkflowId
 function parseSample(rest: readonly string[], workflowIds: readonly WorkflowId[]): ParsedCommand {
   const usage = `Type \`${COMMAND} sample <workflow> [n] [--state failed|delayed|waiting] [--tenant ID] [--reason TEXT] [--handler NAME]\`.`;
   const [workflowWord, ...options] = rest;
-  if (workflowWord === undefined || workflowWord.startsWith('--')) {
-    throw new UsageError(`Which workflow? ${usage} Workflows: ${workflowIds.join(', ')}.`);
-  }
-  const workflowId = workflowOf(workflowWord.toLowerCase(), workflowIds, 'sample');
+  const workflowId = requireWorkflow(workflowWord, workflowIds, 'sample', usage);
+  const flags = readFlags(options, SAMPLE_FLAGS, 'sample', usage);
   let count = DEFAULT_SAMPLE;
-  let state: SampleRequest['state'] = 'failed';
-  const cohort: { -readonly [K in keyof Cohort]: Cohort[K] } = {};
-  for (let i = 0; i < options.length; i++) {
-    const word = options[i] ?? '';
-    if (/^\d+$/.test(word)) {
-      count = Number(word);
-      if (count < 1 || count > MAX_SAMPLE)
-        throw new UsageError(`Sample 1 to ${MAX_SAMPLE} jobs, not ${word}. ${usage}`);
-      continue;
-    }
-    const [flagWord = '', inline] = word.split(/=(.*)/s, 2);
-    const flag = flagWord.toLowerCase();
-    if (!(SAMPLE_FLAGS as readonly string[]).includes(flag)) {
+  for (const word of flags.words) {
+    if (!/^\d+$/.test(word))
       throw new UsageError(`\`${shorten(word)}\` is not an option of sample. ${usage}`);
-    }
-    const value = inline ?? options[++i];
-    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) {
-      throw new UsageError(`\`${flag}\` needs a value. ${usage}`);
-    }
-    applyFlag(flag as SampleFlag, value, cohort, (next) => (state = next), usage);
+    count = Number(word);
+    if (count < 1 || count > MAX_SAMPLE)
+      throw new UsageError(`Sample 1 to ${MAX_SAMPLE} jobs, not ${word}. ${usage}`);
   }
-  return { kind: 'sample', request: { workflowId, state, count, cohort } };
+  const stateWord = flags.values.get('--state');
+  const state = sampleState.safeParse((stateWord ?? 'failed').toLowerCase());
+  if (!state.success)
+    throw new UsageError(`\`--state ${shorten(stateWord ?? '')}\` is not a state. ${usage}`);
+  return { kind: 'sample', request: { workflowId, state: state.data, count, cohort: cohortOf(flags) } };
 }
 
-function applyFlag(
-  flag: SampleFlag,
-  value: string,
-  cohort: { tenant?: string; reason?: string; handler?: string },
-  setState: (state: SampleRequest['state']) => void,
+function parseReplay(rest: readonly string[], workflowIds: readonly WorkflowId[]): ParsedCommand {
+  const [workflowWord, ...options] = rest;
+  const workflowId = requireWorkflow(workflowWord, workflowIds, 'replay', REPLAY_USAGE);
+  const flags = readFlags(options, REPLAY_FLAGS, 'replay', REPLAY_USAGE, ['--exclude']);
+  const stray = flags.words[0];
+  if (stray !== undefined) {
+    throw new UsageError(
+      `\`${shorten(stray)}\` is not an option of replay; name a cohort with \`--tenant\`, \`--reason\` or \`--handler\` and a size with \`--batch N\`. ${REPLAY_USAGE}`,
+    );
+  }
+  const batchWord = flags.values.get('--batch');
+  const exclude = (flags.repeated.get('--exclude') ?? []).map(excludedCohort);
+  return {
+    kind: 'replay',
+    request: {
+      workflowId,
+      cohort: cohortOf(flags),
+      exclude,
+      dryRun: flags.switches.has('--dry-run'),
+      ...(batchWord !== undefined ? { batchSize: batchSizeOf(batchWord) } : {}),
+    },
+  };
+}
+
+function parseEnqueue(rest: readonly string[], workflowIds: readonly WorkflowId[]): ParsedCommand {
+  const [workflowWord, ...options] = rest;
+  const workflowId = requireWorkflow(workflowWord, workflowIds, 'enqueue', ENQUEUE_USAGE);
+  const flags = readFlags(options, ENQUEUE_FLAGS, 'enqueue', ENQUEUE_USAGE);
+  // Ids may be pasted comma- or space-separated.
+  const ids = [...new Set(flags.words.flatMap((word) => word.split(',')).filter(Boolean))];
+  if (ids.length === 0) throw new UsageError(`Which ids? ${ENQUEUE_USAGE}`);
+  const tenant = flags.values.get('--tenant');
+  return {
+    kind: 'enqueue',
+    request: { workflowId, ids, dryRun: flags.switches.has('--dry-run'), ...(tenant ? { tenant } : {}) },
+  };
+}
+
+function requireWorkflow(
+  word: string | undefined,
+  workflowIds: readonly WorkflowId[],
+  verb: string,
   usage: string,
-): void {
-  if (flag === '--state') {
-    const state = sampleState.safeParse(value.toLowerCase());
-    if (!state.success) throw new UsageError(`\`--state ${shorten(value)}\` is not a state. ${usage}`);
-    setState(state.data);
-  } else if (flag === '--tenant') cohort.tenant = value.slice(0, 200);
-  else if (flag === '--reason') cohort.reason = value.slice(0, 200);
-  else cohort.handler = value.slice(0, 200);
+): WorkflowId {
+  if (word === undefined || word.startsWith('--')) {
+    throw new UsageError(`Which workflow? ${usage} Workflows: ${workflowIds.join(', ')}.`);
+  }
+  return workflowOf(word.toLowerCase(), workflowIds, verb);
+}
+
+function cohortOf(flags: ReadFlags): Cohort {
+  const cohort: { -readonly [K in keyof Cohort]: Cohort[K] } = {};
+  const tenant = flags.values.get('--tenant');
+  const reason = flags.values.get('--reason');
+  const handler = flags.values.get('--handler');
+  if (tenant !== undefined) cohort.tenant = tenant;
+  if (reason !== undefined) cohort.reason = reason;
+  if (handler !== undefined) cohort.handler = handler;
+  return cohort;
+}
+
+/** `--exclude tenant=acme` leaves out exactly the cohort a sample block names (gate-coverage.ts). */
+function excludedCohort(value: string): Cohort {
+  const cohort: { -readonly [K in keyof Cohort]: Cohort[K] } = {};
+  for (const part of value.split('&')) {
+    const [key = '', v] = part.split(/=(.*)/s, 2);
+    const name = key.trim().toLowerCase();
+    if ((name !== 'tenant' && name !== 'reason' && name !== 'handler') || !v) {
+      throw new UsageError(
+        `\`--exclude ${shorten(value)}\` names no cohort: write \`--exclude tenant=ID\`, \`--exclude handler=NAME\` or \`--exclude reason=TEXT\` (join several with \`&\`). ${REPLAY_USAGE}`,
+      );
+    }
+    cohort[name] = v;
+  }
+  return cohort;
+}
+
+function batchSizeOf(word: string): number {
+  const size = /^\d+$/.test(word) ? Number(word) : NaN;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_WORD) {
+    throw new UsageError(
+      `\`--batch ${shorten(word)}\` is not a batch size: give a whole number of jobs, e.g. \`--batch 5\`. ${REPLAY_USAGE}`,
+    );
+  }
+  return size;
 }
 
 function workflowOf(word: string, workflowIds: readonly WorkflowId[], verb: string): WorkflowId {
@@ -117,8 +211,4 @@ function workflowOf(word: string, workflowIds: readonly WorkflowId[], verb: stri
   throw new UsageError(
     `Unknown workflow \`${shorten(word)}\`. Type one of ${workflowIds.map((id) => `\`${COMMAND} ${verb} ${id}\``).join(', ')}${verb === 'diagnose' ? `, or \`${COMMAND} diagnose\` for all` : ''}.`,
   );
-}
-
-function shorten(word: string): string {
-  return word.length > 40 ? `${word.slice(0, 40)}…` : word.replace(/`/g, "'");
 }

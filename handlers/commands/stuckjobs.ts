@@ -4,6 +4,7 @@ import { UsageError } from '../../src/errors';
 import type { HandlerServices } from '../../src/services';
 import { postSamples } from '../post-samples';
 import { parseCommandText, type ParsedCommand } from './parse';
+import { postEnqueuePlan, postReplayPlan } from '../replay/post-plan';
 import { runDiagnose } from './run-diagnose';
 
 export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
@@ -34,6 +35,22 @@ export function stuckjobsCommand(services: HandlerServices) {
           text: `Diagnosing ${parsed.workflowIds?.join(', ') ?? 'all workflows'}: watching the queues for about ${seconds} s…`,
         });
         await runDiagnose(services, { ...where, client, respond }, parsed);
+        return;
+      }
+      case 'replay': {
+        await ack({
+          response_type: 'ephemeral',
+          text: `Planning ${parsed.request.dryRun ? 'a dry run of ' : ''}a replay of ${parsed.request.workflowId}: checking the sample gate, the ladder, eligible jobs and preconditions…`,
+        });
+        await postReplayPlan(services, { ...where, client, respond }, parsed.request);
+        return;
+      }
+      case 'enqueue': {
+        await ack({
+          response_type: 'ephemeral',
+          text: `Planning to enqueue ${parsed.request.ids.length} ${parsed.request.workflowId} job(s)…`,
+        });
+        await postEnqueuePlan(services, { ...where, client, respond }, parsed.request);
         return;
       }
       case 'sample': {

@@ -170,4 +170,36 @@ describe('approvalOutcomeMessage', () => {
     expect(JSON.stringify(approved.blocks)).toContain('*Approved* by <@U-APP>');
     expect(JSON.stringify(denied.blocks)).toContain('nothing was replayed');
   });
+
+  it('shows progress while running, then the result with the jobs left out, in the same message', () => {
+    const m = manifest({ jobs: jobs(5) });
+    const base = { manifest: m, outcome: 'approved' as const, by: 'U-APP', at: NOW };
+    const running = approvalOutcomeMessage({ ...base, progress: { done: 2, total: 5 } });
+    expect(JSON.stringify(running.blocks)).toContain('replaying 5 jobs… (2 of 5 done)');
+    const details = Array.from({ length: 12 }, (_, i) => `job-${i}: payload changed since the plan`);
+    const done = approvalOutcomeMessage({ ...base, result: { line: '4 of 5 replayed', details } });
+    const text = JSON.stringify(done.blocks);
+    expect(text).toContain('*Approved* by <@U-APP>');
+    expect(text).toContain('— 4 of 5 replayed');
+    expect(text).toContain('job-9: payload changed since the plan');
+    expect(text).not.toContain('job-10:');
+    expect(text).toContain('…and 2 more');
+    expect(done.text).toContain('4 of 5 replayed');
+    expect(findBlockKitViolations(done)).toEqual([]);
+  });
+});
+
+describe('approvalMessage preconditions and notes', () => {
+  it('lists each held precondition with a check mark, and notes for the approver', () => {
+    const message = approvalMessage({
+      ...view(),
+      moreEligible: true,
+      preconditions: ['Stripe is reachable'],
+      notes: ['3 webhooks job(s) of this cohort are still retrying'],
+    });
+    const summary = JSON.stringify(message.blocks);
+    expect(summary).toContain(':heavy_check_mark: Stripe is reachable');
+    expect(summary).toContain(':information_source: 3 webhooks job(s) of this cohort are still retrying');
+    expect(summary).toContain('of at least 40 eligible');
+  });
 });

@@ -1,6 +1,6 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { diagnosisMessage } from '../../blocks/diagnosis';
-import { BlockId } from '../../blocks/ids';
+import { ActionId, BlockId } from '../../blocks/ids';
 import { blockTextLength, findBlockKitViolations, LIMITS } from '../../blocks/limits';
 import type { EndpointsDetails } from '../../src/probes/types';
 import type { WorkflowDiagnosis } from '../../src/runbook/diagnosis';
@@ -54,6 +54,24 @@ describe('diagnosisMessage', () => {
     expect(text).toContain('*Workers*\nunknown (CLIENT LIST unavailable)');
     expect(text).toContain('*Trend*\nin 12/min · out 0/min (growing)');
     expect(text).toContain('*Oldest failed*\n3 hours');
+  });
+
+  it('offers Plan replay only for a workflow with given-up jobs', () => {
+    const { blocks } = diagnosisMessage({
+      diagnosis: makeDiagnosis({
+        workflows: [
+          givenUp,
+          makeWorkflowDiagnosis({ id: 'billing', title: 'Billing', queue: 'billing-housekeeping' }),
+        ],
+      }),
+      requestedBy: 'U0REQ',
+    });
+    const actions = byId(blocks, `${BlockId.actionsPrefix}webhooks`);
+    expect(actions).toMatchObject({
+      type: 'actions',
+      elements: [{ action_id: ActionId.planReplay, value: JSON.stringify({ w: 'webhooks' }) }],
+    });
+    expect(byId(blocks, `${BlockId.actionsPrefix}billing`)).toBeUndefined();
   });
 
   it('escapes failure reasons and keeps the quiesce hint', () => {

@@ -250,7 +250,9 @@ describe('/stuckjobs diagnose end to end', () => {
       text: string;
     };
     expect(help.response_type).toBe('ephemeral');
-    expect(help.text).toBe('Usage: /stuckjobs diagnose [workflow] | sample <workflow> [n] | help');
+    expect(help.text).toBe(
+      'Usage: /stuckjobs diagnose [workflow] | sample <workflow> [n] | replay <workflow> | enqueue <workflow> <id…> | help',
+    );
     const unknown = JSON.parse((await harness.emulator.sendSlashCommand({ text: 'replay-all' })).body) as {
       response_type: string;
       text: string;

@@ -4,6 +4,7 @@ import { startBot, type RunningBot } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { SlackEmulator } from '../../src/sandbox';
+import type { Clock } from '../../src/runbook/diagnose';
 import { createServices, type Services } from '../../src/services';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 
@@ -22,6 +23,8 @@ export interface HarnessOptions {
   readonly env: Record<string, string>;
   /** Replace parts of the real services (e.g. a diagnose that throws). */
   readonly override?: (services: Services) => Partial<Services>;
+  /** The engine's clock (expiries, diagnosis times); the system clock unless a test moves time. */
+  readonly clock?: Clock;
 }
 
 /** A logger that keeps its JSON lines in memory, with the production redaction. */
@@ -58,7 +61,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const logLines: Record<string, unknown>[] = [];
   const logger = capturingLogger(logLines);
-  const real = createServices(config, logger);
+  const real = createServices(config, logger, options.clock);
   const services: Services = { ...real, ...options.override?.(real) };
   const bot = await startBot({
     mode: 'http',

@@ -38,7 +38,7 @@ describe('parseCommandText', () => {
 
   it('says what to type for an unknown subcommand', () => {
     expect(usageErrorFor('replay-everything now')).toBe(
-      '`replay-everything` is not a /stuckjobs command. Type `/stuckjobs diagnose`, `/stuckjobs sample <workflow>` or `/stuckjobs help`.',
+      '`replay-everything` is not a /stuckjobs command. Type `/stuckjobs diagnose`, `/stuckjobs sample <workflow>`, `/stuckjobs replay <workflow>` or `/stuckjobs help`.',
     );
   });
 
@@ -99,6 +99,63 @@ describe('parseCommandText', () => {
         /^`--colour` is not an option of sample\./,
       );
       expect(usageErrorFor('sample sms')).toContain('`/stuckjobs sample webhooks`');
+    });
+  });
+
+  describe('replay', () => {
+    it('reads the cohort, the batch size, exclusions and --dry-run', () => {
+      expect(
+        parseCommandText(
+          'replay webhooks --tenant T-Acme --reason "HTTP 503" --batch 5 --exclude tenant=T-Beta --exclude handler=x&reason=y --dry-run',
+          ids,
+        ),
+      ).toEqual({
+        kind: 'replay',
+        request: {
+          workflowId: 'webhooks',
+          cohort: { tenant: 'T-Acme', reason: 'HTTP 503' },
+          exclude: [{ tenant: 'T-Beta' }, { handler: 'x', reason: 'y' }],
+          batchSize: 5,
+          dryRun: true,
+        },
+      });
+    });
+
+    it('leaves the size to the ladder when none is given', () => {
+      expect(parseCommandText('replay billing', ids)).toEqual({
+        kind: 'replay',
+        request: { workflowId: 'billing', cohort: {}, exclude: [], dryRun: false },
+      });
+    });
+
+    it('says what to type for each mistake', () => {
+      expect(usageErrorFor('replay')).toMatch(/^Which workflow\? Type `\/stuckjobs replay <workflow>/);
+      expect(usageErrorFor('replay webhooks --batch ten')).toMatch(/^`--batch ten` is not a batch size/);
+      expect(usageErrorFor('replay webhooks --batch 0')).toMatch(/^`--batch 0` is not a batch size/);
+      expect(usageErrorFor('replay webhooks --exclude acme')).toMatch(/^`--exclude acme` names no cohort/);
+      expect(usageErrorFor('replay webhooks 5')).toMatch(/^`5` is not an option of replay; .*--batch N/);
+      expect(usageErrorFor('replay webhooks --dry-run=yes')).toMatch(/^`--dry-run` takes no value\./);
+      expect(usageErrorFor('replay webhooks --force')).toMatch(/^`--force` is not an option of replay\./);
+    });
+  });
+
+  describe('enqueue', () => {
+    it('reads ids separated by spaces or commas, once each, with a tenant', () => {
+      expect(parseCommandText('enqueue recordings rec-1,rec-2 rec-3 rec-1 --tenant T-Acme', ids)).toEqual({
+        kind: 'enqueue',
+        request: {
+          workflowId: 'recordings',
+          ids: ['rec-1', 'rec-2', 'rec-3'],
+          tenant: 'T-Acme',
+          dryRun: false,
+        },
+      });
+    });
+
+    it('needs at least one id', () => {
+      expect(usageErrorFor('enqueue recordings --tenant T')).toMatch(
+        /^Which ids\? Type `\/stuckjobs enqueue/,
+      );
     });
   });
 });

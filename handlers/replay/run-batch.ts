@@ -1,0 +1,124 @@
+import type { webApi } from '@slack/bolt';
+import { approvalOutcomeMessage } from '../../blocks/approval';
+import type { BuiltMessage } from '../../blocks/diagnosis';
+import { findBlockKitViolations } from '../../blocks/limits';
+import { noticeMessage } from '../../blocks/notice';
+import type { ApprovalRecord } from '../../src/approvals/approval-types';
+import type { BatchMessage } from '../../src/approvals/batch-messages';
+import type { Logger } from '../../src/logger';
+import type { JobOutcome } from '../../src/runbook/replay/types';
+import { outcomeSummary } from '../../src/runbook/replay/run-approved-batch';
+import type { HandlerServices } from '../../src/services';
+import { postChecked } from '../post-message';
+
+/** One edit a second at most: Slack's chat.update is rate limited, and a person cannot read faster. */
+export const PROGRESS_EDIT_MS = 1_000;
+
+/** Replaces the approval message in place; a failed edit is logged, never fatal to a running batch. */
+export async function updateMessage(
+  client: webApi.WebClient,
+  log: Logger,
+  where: Pick<BatchMessage, 'channelId' | 'messageTs'>,
+  message: BuiltMessage,
+): Promise<void> {
+  const problems = findBlockKitViolations(message);
+  if (problems.length > 0) log.error({ problems }, 'blocks broke Slack limits; updating with text only');
+  try {
+    await client.chat.update({
+      channel: where.channelId,
+      ts: where.messageTs,
+      text: message.text,
+      blocks: problems.length === 0 ? message.blocks : [],
+    });
+  } catch (err) {
+    log.warn({ err }, 'could not update the approval message');
+  }
+}
+
+/** Jobs left out, one line each, for the outcome under the approval. */
+export function skippedLines(outcomes: readonly JobOutcome[]): string[] {
+  return outcomes
+    .filter((o) => o.status === 'skipped')
+    .map((o) => `job ${o.jobId} left out: ${o.reason ?? 'skipped'}`);
+}
+
+export interface ApprovedContext {
+  readonly client: webApi.WebClient;
+  readonly where: BatchMessage;
+  readonly record: ApprovalRecord;
+  readonly approvedBy: string;
+  readonly approvedAt: number;
+}
+
+/**
+ * The approval message becomes the batch's progress and then its result (one
+ * message edited in place); the requester is told in the thread when it ends.
+ */
+export async function runApproved(services: HandlerServices, context: ApprovedContext): Promise<void> {
+  const { client, where, record } = context;
+  const { manifest } = record;
+  const log = services.logger.child({ batchId: manifest.id, workflow: manifest.workflow });
+  const base = { manifest, outcome: 'approved' as const, by: context.approvedBy, at: context.approvedAt };
+  await updateMessage(
+    client,
+    log,
+    where,
+    approvalOutcomeMessage({ ...base, progress: { done: 0, total: manifest.jobs.length } }),
+  );
+
+  let lastEdit = Date.now();
+  let edits: Promise<void> = Promise.resolve();
+  const onProgress = (done: number, total: number) => {
+    if (done === total || Date.now() - lastEdit < PROGRESS_EDIT_MS) return;
+    lastEdit = Date.now();
+    // Chained so edits land in order; the executor never waits for Slack.
+    edits = edits.then(() =>
+      updateMessage(client, log, where, approvalOutcomeMessage({ ...base, progress: { done, total } })),
+    );
+  };
+
+  let result: Awaited<ReturnType<HandlerServices['runApprovedBatch']>>;
+  try {
+    result = await services.runApprovedBatch(manifest.id, onProgress);
+  } catch (err) {
+    await edits;
+    await updateMessage(
+      client,
+      log,
+      where,
+      approvalOutcomeMessage({
+        ...base,
+        result: {
+          line: 'stopped before the end. Every job is journaled: the bot finishes the batch when it restarts, without moving any job twice.',
+        },
+      }),
+    );
+    throw err;
+  }
+  await edits;
+  if (result.kind === 'not-claimed') {
+    // Another replica or a retried delivery runs it; that run reports.
+    log.info({ claim: result.claim }, 'approved batch already claimed elsewhere');
+    return;
+  }
+  const line =
+    result.kind === 'executed'
+      ? outcomeSummary(result.outcomes)
+      : 'not run: the preconditions failed right before execution, nothing was replayed';
+  const details = result.kind === 'executed' ? skippedLines(result.outcomes) : result.reasons;
+  await updateMessage(client, log, where, approvalOutcomeMessage({ ...base, result: { line, details } }));
+  await postChecked(
+    client,
+    log,
+    { channel: where.channelId, threadTs: where.threadTs },
+    noticeMessage({
+      tone: result.kind === 'executed' ? 'done' : 'refused',
+      mention: manifest.requestedBy,
+      message:
+        result.kind === 'executed'
+          ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. When its jobs have completed, plan the next batch with \`/stuckjobs replay ${manifest.workflow}\`.`
+          : `Batch ${manifest.batchNumber} of ${manifest.workflow} was approved but not run: the preconditions failed right before execution.`,
+      details: result.kind === 'executed' ? [] : result.reasons,
+    }),
+  );
+}

@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import { startRecovery } from '../../handlers/replay/resume';
+import { RedisApprovalStore } from '../../src/approvals/approval-store';
+import { silentLogger } from '../../src/logger';
+import { SANDBOX_IDS } from '../../src/sandbox';
+import { batchFromManifest } from '../../src/runbook/replay/batch-from-manifest';
+import { RedisBatchJournal } from '../../src/runbook/replay/journal';
+import { seedWithWorker } from '../helpers/bullmq-fixtures';
+import { startLoopback, type Loopback } from '../helpers/loopback';
+import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { startHarness, type Harness } from './harness';
+import { ReplayDriver } from './replay-driver';
+
+const QUEUE = 'webhook-delivery';
+
+/**
+ * Issue 4, item 8, the Slack half: a bot that died mid-batch finishes the
+ * batch at its next start, closes the approval and says so in the thread.
+ * (The kill-at-random-points proof of the executor is test/runbook/replay/crash.test.ts.)
+ */
+describe('replay recovery at start, end to end', () => {
+  const prefix = randomPrefix('rpr');
+  let harness: Harness;
+  let tenant: Loopback;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = testRedis();
+    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
+    harness = await startHarness({
+      env: { QUEUE_PREFIX: prefix, TREND_WINDOW_MS: '50', APPROVERS: SANDBOX_IDS.approver },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await harness?.close();
+    await tenant?.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('finishes a batch whose run died after its first job, moving no job twice, and reports in the thread', async () => {
+    const driver = new ReplayDriver(harness, redis);
+    const thread = await driver.newIncident();
+    const ids = await seedWithWorker({
+      url: testRedisUrl(),
+      prefix,
+      queue: QUEUE,
+      jobs: Array.from({ length: 3 }, (_, i) => ({
+        name: 'deliver-webhook',
+        data: { tenantId: 't-crash', webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
+        failWith: 'HTTP 503',
+      })),
+    });
+    const plan = await driver.plan('replay webhooks --tenant t-crash');
+    if (plan.kind !== 'posted') throw new Error(plan.text);
+
+    // What a bot killed mid-batch leaves: approved, claimed, journal begun, one job moved and journaled.
+    const statePrefix = harness.config.statePrefix;
+    const store = new RedisApprovalStore(redis, statePrefix, silentLogger);
+    await store.decide(plan.batchId, {
+      decision: 'approve',
+      userId: SANDBOX_IDS.approver,
+      userAllowed: true,
+      manifestHash: plan.hash,
+    });
+    expect((await store.claimForExecution(plan.batchId, 'dead-bot')).code).toBe('claimed');
+    const record = await store.get(plan.batchId);
+    const batch = batchFromManifest(record!.manifest, prefix);
+    const journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
+    await journal.begin(batch);
+    const first = batch.jobs[0]!.id;
+    await redis
+      .multi()
+      .zrem(`${prefix}:${QUEUE}:failed`, first)
+      .lpush(`${prefix}:${QUEUE}:wait`, first)
+      .hdel(`${prefix}:${QUEUE}:${first}`, 'finishedOn', 'processedOn')
+      .exec();
+    await journal.write(plan.batchId, first, { status: 'replayed', at: Date.now() });
+
+    const recovery = startRecovery(harness.services, harness.bot.app.client, silentLogger, 50);
+    await recovery.done;
+
+    const waiting = await redis.lrange(`${prefix}:${QUEUE}:wait`, 0, -1);
+    for (const id of ids) expect(waiting.filter((w) => w === id)).toHaveLength(1);
+    expect(await redis.zcard(`${prefix}:${QUEUE}:failed`)).toBe(0);
+    expect(await redis.hget(`${statePrefix}:batch:${plan.batchId}`, 'state')).toBe('done');
+    expect(await redis.sismember(`${statePrefix}:journals:unfinished`, plan.batchId)).toBe(0);
+    const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
+    expect(
+      notes.some((t) =>
+        t.includes(
+          `Batch ${plan.batchId} was interrupted by a restart and has now finished: 3 of 3 replayed`,
+        ),
+      ),
+    ).toBe(true);
+  });
+});
