@@ -28,6 +28,7 @@ import { defaultOwner } from './runbook/replay/executor';
 import { RedisBatchJournal } from './runbook/replay/journal';
 import type { ReconcileResult } from './runbook/replay/reconcile';
 import { resumeUnfinished } from './runbook/replay/resume-unfinished';
+import { findStrandedApprovals, type StrandedApprovals } from './runbook/replay/stranded-approvals';
 import { runApprovedBatch, type RunApprovedResult } from './runbook/replay/run-approved-batch';
 import type { ReplayBatch } from './runbook/replay/types';
 import { isBatchVerified } from './runbook/verify/batch-verified';
@@ -72,6 +73,8 @@ export interface HandlerServices {
   readonly resumeUnfinished: (
     onProgress?: (batch: ReplayBatch, done: number, total: number) => void,
   ) => Promise<ReconcileResult[]>;
+  /** Batches approved just before a crash (run them) or long before (closed, to plan again). */
+  readonly strandedApprovals: () => Promise<StrandedApprovals>;
   /** Where each batch's approval request sits in Slack. */
   readonly batchMessages: BatchMessages;
   readonly sessions: IncidentSessions;
@@ -199,6 +202,14 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
       decideBatch({ store, backend, probes, approvers: config.approvers }, directory, request),
     runApprovedBatch: (batchId, onProgress) => runApprovedBatch(runDeps, batchId, onProgress),
     resumeUnfinished: (onProgress) => resumeUnfinished(runDeps, onProgress),
+    strandedApprovals: () =>
+      findStrandedApprovals({
+        store,
+        logger,
+        owner,
+        clock: () => clock.now(),
+        approvalTtlMs: config.replay.approvalTtlMs,
+      }),
     batchMessages: new RedisBatchMessages(state, config.statePrefix),
     sessions,
     trendWindowMs: config.trendWindowMs,

@@ -5,13 +5,20 @@ import { outcomeSummary } from '../../src/runbook/replay/run-approved-batch';
 import type { HandlerServices } from '../../src/services';
 import { postChecked } from '../post-message';
 import { DEFAULT_LEASE_MS } from '../../src/runbook/replay/executor';
-import { skippedLines } from './run-batch';
+import { runApproved, skippedLines } from './run-batch';
 
 export interface ResumeReport {
   readonly finished: number;
   readonly busy: number;
   readonly failed: number;
+  /** Approved just before a crash and run now. */
+  readonly approvedRun: number;
+  /** Approved long before the restart: closed, the thread told to plan again. */
+  readonly lapsed: number;
 }
+
+type RecoveryServices = Pick<HandlerServices, 'resumeUnfinished' | 'strandedApprovals' | 'batchMessages'> &
+  Parameters<typeof runApproved>[0];
 
 /**
  * Crash safety, the Slack half: after a restart, finish every half-done batch
@@ -19,12 +26,12 @@ export interface ResumeReport {
  * (leased by a run that may be alive) so the caller can try again later.
  */
 export async function resumeAndReport(
-  services: Pick<HandlerServices, 'resumeUnfinished' | 'batchMessages'>,
+  services: RecoveryServices,
   client: webApi.WebClient,
   logger: Logger,
 ): Promise<ResumeReport> {
   const results = await services.resumeUnfinished();
-  const report = { finished: 0, busy: 0, failed: 0 };
+  const report = { finished: 0, busy: 0, failed: 0, approvedRun: 0, lapsed: 0 };
   for (const result of results) {
     report[result.status] += 1;
     if (result.status === 'busy') continue;
@@ -52,7 +59,47 @@ export async function resumeAndReport(
       }),
     );
   }
+  await resumeStrandedApprovals(services, client, logger, report);
   return report;
+}
+
+async function resumeStrandedApprovals(
+  services: RecoveryServices,
+  client: webApi.WebClient,
+  logger: Logger,
+  report: { approvedRun: number; lapsed: number },
+): Promise<void> {
+  const stranded = await services.strandedApprovals();
+  for (const record of stranded.toRun) {
+    const where = await services.batchMessages.find(record.manifest.id);
+    if (!where) {
+      logger.error({ batchId: record.manifest.id }, 'approved batch has no thread; run it from a new plan');
+      continue;
+    }
+    report.approvedRun += 1;
+    await runApproved(services, {
+      client,
+      where,
+      record,
+      approvedBy: record.decidedBy ?? 'unknown',
+      approvedAt: record.decidedAt ?? Date.now(),
+    });
+  }
+  for (const record of stranded.lapsed) {
+    report.lapsed += 1;
+    const where = await services.batchMessages.find(record.manifest.id);
+    if (!where) continue;
+    await postChecked(
+      client,
+      logger,
+      { channel: where.channelId, threadTs: where.threadTs },
+      noticeMessage({
+        tone: 'refused',
+        mention: record.manifest.requestedBy,
+        message: `Batch ${record.manifest.batchNumber} of ${record.manifest.workflow} was approved, but the bot stopped before running it and came back too late to act on that approval: nothing was replayed. Plan it again with \`/stuckjobs replay ${record.manifest.workflow}\`.`,
+      }),
+    );
+  }
 }
 
 /** Busy batches are retried this many times, one lease apart, then left to the next start. */
@@ -64,7 +111,7 @@ const BUSY_RETRIES = 10;
  * Never throws: a failed recovery is logged and retried on the next start.
  */
 export function startRecovery(
-  services: Pick<HandlerServices, 'resumeUnfinished' | 'batchMessages'>,
+  services: RecoveryServices,
   client: webApi.WebClient,
   logger: Logger,
   retryMs: number = DEFAULT_LEASE_MS + 1_000,
@@ -79,7 +126,7 @@ export function startRecovery(
     try {
       const report = await resumeAndReport(services, client, logger);
       busy = report.busy;
-      if (report.finished + report.failed + report.busy > 0) logger.info(report, 'replay recovery ran');
+      if (Object.values(report).some((n) => n > 0)) logger.info(report, 'replay recovery ran');
     } catch (err) {
       logger.error({ err }, 'replay recovery failed; it runs again on the next start');
     }

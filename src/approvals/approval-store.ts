@@ -32,6 +32,8 @@ export interface ApprovalStore {
   claimForExecution(batchId: string, workerId: string): Promise<ClaimResult>;
   finish(batchId: string, outcome: FinishOutcome, summary: string): Promise<FinishResult>;
   auditTrail(batchId: string): Promise<AuditEntry[]>;
+  /** Ids of batches approved but never claimed (a crash between the two). */
+  approvedUnclaimed(): Promise<string[]>;
 }
 
 export interface ApprovalStoreOptions {
@@ -52,8 +54,8 @@ let scripts: Scripts | undefined;
 function loadScripts(): Scripts {
   scripts ??= {
     create: LuaScript.load('create-2.lua'),
-    decide: LuaScript.load('decide-2.lua'),
-    claim: LuaScript.load('claim-2.lua'),
+    decide: LuaScript.load('decide-3.lua'),
+    claim: LuaScript.load('claim-3.lua'),
     finish: LuaScript.load('finish-2.lua'),
   };
   return scripts;
@@ -107,6 +109,15 @@ export class RedisApprovalStore implements ApprovalStore {
     return `${this.prefix}:audit`;
   }
 
+  /** Batches approved but not yet claimed: recovery's list after a crash between the two. */
+  get approvedKey(): string {
+    return `${this.prefix}:batches:approved`;
+  }
+
+  async approvedUnclaimed(): Promise<string[]> {
+    return this.redis.smembers(this.approvedKey);
+  }
+
   /** Stores the manifest as `pending`. Throws a ZodError if it is not a valid manifest. */
   async create(manifest: BatchManifest): Promise<CreateResult> {
     const valid = batchManifestSchema.parse(manifest);
@@ -156,7 +167,7 @@ export class RedisApprovalStore implements ApprovalStore {
     }
     const reply = await this.scripts.decide.run(
       this.redis,
-      [this.batchKey(batchId), this.auditKey],
+      [this.batchKey(batchId), this.auditKey, this.approvedKey],
       [
         batchId,
         req.decision,
@@ -187,7 +198,7 @@ export class RedisApprovalStore implements ApprovalStore {
     if (!batchIdSchema.safeParse(batchId).success) return { code: 'not-found' };
     const reply = await this.scripts.claim.run(
       this.redis,
-      [this.batchKey(batchId), this.auditKey],
+      [this.batchKey(batchId), this.auditKey, this.approvedKey],
       [batchId, worker, this.clock(), AUDIT_MAXLEN],
     );
     const [code, state, claimedBy] = claimReply.parse(reply);

@@ -350,6 +350,17 @@ describe('RedisApprovalStore', () => {
       expect(await stateOf(denied.manifest.id)).toBe('denied');
     });
 
+    it('lists a batch between its approval and its claim, and only then', async () => {
+      const { manifest, hash } = await stored();
+      const denied = await stored();
+      expect(await store.approvedUnclaimed()).toEqual([]);
+      await store.decide(denied.manifest.id, click(denied.hash, { decision: 'deny' }));
+      await store.decide(manifest.id, click(hash));
+      expect(await store.approvedUnclaimed()).toEqual([manifest.id]);
+      await store.claimForExecution(manifest.id, 'w1');
+      expect(await store.approvedUnclaimed()).toEqual([]);
+    });
+
     it('never approves a dry run, and never claims one even if its record says approved', async () => {
       const { manifest, hash } = await stored({ dryRun: true });
       expect((await store.decide(manifest.id, click(hash))).code).toBe('dry-run');

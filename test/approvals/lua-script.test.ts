@@ -10,7 +10,7 @@ const files = readdirSync(LUA_DIR).filter((name) => name.endsWith('.lua'));
 
 describe('Lua files (STYLE: name-<numKeys>.lua with a header)', () => {
   it('exist', () => {
-    expect(files.sort()).toEqual(['claim-2.lua', 'create-2.lua', 'decide-2.lua', 'finish-2.lua']);
+    expect(files.sort()).toEqual(['claim-3.lua', 'create-2.lua', 'decide-3.lua', 'finish-2.lua']);
   });
 
   it.each(files)(
@@ -39,13 +39,13 @@ describe('LuaScript', () => {
   afterAll(() => redis.quit());
 
   it('takes its key count from the file name and refuses other names', () => {
-    expect(new LuaScript('decide-2.lua', 'return 1').numKeys).toBe(2);
+    expect(new LuaScript('decide-3.lua', 'return 1').numKeys).toBe(3);
     expect(() => new LuaScript('decide.lua', 'return 1')).toThrow(/name-<numKeys>/);
   });
 
   it('fails at load, not at first use, when a file is missing', () => {
     expect(() => LuaScript.load('missing-1.lua')).toThrow(/not found/);
-    expect(LuaScript.load('decide-2.lua').source).toContain('KEYS[1]');
+    expect(LuaScript.load('decide-3.lua').source).toContain('KEYS[1]');
   });
 
   it('falls back to EVAL when Redis does not have the script, which caches it for EVALSHA', async () => {

@@ -23,12 +23,14 @@ describe('replay recovery at start, end to end', () => {
   let harness: Harness;
   let tenant: Loopback;
   let redis: Redis;
+  let skewMs = 0;
 
   beforeAll(async () => {
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
       env: { QUEUE_PREFIX: prefix, TREND_WINDOW_MS: '50', APPROVERS: SANDBOX_IDS.approver },
+      clock: { now: () => Date.now() + skewMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     });
   }, 60_000);
 
@@ -94,5 +96,62 @@ describe('replay recovery at start, end to end', () => {
         ),
       ),
     ).toBe(true);
+  });
+
+  /** Seeds given-up jobs, plans them, and approves through the store without claiming: a crash between the two. */
+  async function approvedNotClaimed(
+    tenantId: string,
+  ): Promise<{ ids: string[]; batchId: string; thread: string }> {
+    const driver = new ReplayDriver(harness, redis);
+    const thread = await driver.newIncident();
+    const ids = await seedWithWorker({
+      url: testRedisUrl(),
+      prefix,
+      queue: QUEUE,
+      jobs: Array.from({ length: 2 }, (_, i) => ({
+        name: 'deliver-webhook',
+        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
+        failWith: 'HTTP 503',
+      })),
+    });
+    const plan = await driver.plan(`replay webhooks --tenant ${tenantId}`);
+    if (plan.kind !== 'posted') throw new Error(plan.text);
+    const store = new RedisApprovalStore(redis, harness.config.statePrefix, silentLogger);
+    const decided = await store.decide(plan.batchId, {
+      decision: 'approve',
+      userId: SANDBOX_IDS.approver,
+      userAllowed: true,
+      manifestHash: plan.hash,
+    });
+    expect(decided.code).toBe('approved');
+    return { ids, batchId: plan.batchId, thread };
+  }
+
+  it('runs a batch approved just before a crash, once, when the bot comes back', async () => {
+    skewMs = 0;
+    const { ids, batchId } = await approvedNotClaimed('t-stranded');
+    await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('done');
+    const waiting = await redis.lrange(`${prefix}:${QUEUE}:wait`, 0, -1);
+    for (const id of ids) expect(waiting.filter((w) => w === id)).toHaveLength(1);
+    // A second start finds nothing left to do.
+    await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+    const again = await redis.lrange(`${prefix}:${QUEUE}:wait`, 0, -1);
+    for (const id of ids) expect(again.filter((w) => w === id)).toHaveLength(1);
+  });
+
+  it('closes an approval that lapsed while the bot was down, moves nothing, and says to plan again', async () => {
+    skewMs = 0;
+    const { ids, batchId, thread } = await approvedNotClaimed('t-lapsed');
+    skewMs = harness.config.replay.approvalTtlMs + 60_000;
+    try {
+      await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+    } finally {
+      skewMs = 0;
+    }
+    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('failed');
+    for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
+    const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
+    expect(notes.some((t) => t.includes('came back too late to act on that approval'))).toBe(true);
   });
 });

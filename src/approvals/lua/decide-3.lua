@@ -23,6 +23,8 @@
   Input:
     KEYS[1] batch record (hash)   <prefix>:batch:<id>
     KEYS[2] audit stream          <prefix>:audit
+    KEYS[3] approved, not yet claimed (set of batch ids)  <prefix>:batches:approved
+            so a bot that dies between approval and claim finds the batch at start
 
     ARGV[1] batch id (for the audit entry)
     ARGV[2] decision: 'approve' or 'deny'
@@ -41,7 +43,7 @@
     { 'not-found', '', '', '' }
   Errors: a malformed decision, or a record missing its fields (fail closed).
 ]]
-local batchKey, auditKey = KEYS[1], KEYS[2]
+local batchKey, auditKey, approvedKey = KEYS[1], KEYS[2], KEYS[3]
 local batchId, decision, userId, userAllowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local presented, now, maxLen, precondition = ARGV[5], ARGV[6], ARGV[7], ARGV[8] or ''
 
@@ -109,5 +111,6 @@ end
 local to = 'denied'
 if decision == 'approve' then to = 'approved' end
 redis.call('HSET', batchKey, 'state', to, 'decision', decision, 'decidedBy', userId, 'decidedAt', now)
+if to == 'approved' then redis.call('SADD', approvedKey, batchId) end
 audit(to, 'pending', to)
 return { to, to, userId, now }
