@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { BatchManifest } from '../src/approvals/batch-manifest';
+import type { CohortSummary } from '../src/runbook/inspect/types';
 import { batchIdSchema, sha256HexSchema } from '../src/approvals/batch-manifest';
 import { count, plural } from '../src/runbook/format';
 import type { BuiltMessage } from './diagnosis';
@@ -24,6 +25,8 @@ export interface ApprovalView {
   readonly preconditions?: readonly string[];
   /** What the approver should know that does not stop the plan (jobs still retrying…). */
   readonly notes?: readonly string[];
+  /** What the batch's jobs touch, so the approver sees the blast radius, not just ids. */
+  readonly touches?: CohortSummary;
 }
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'expired';
@@ -186,6 +189,7 @@ function summaryText(view: ApprovalView): string {
     `*Ladder* batch ${ladder.batchNumber}, at most ${count(ladder.maxSize)} ${plural(ladder.maxSize, 'job')}: limited by ${reason}`,
     `*Expires* ${slackDate(manifest.expiresAt)}`,
   ];
+  if (view.touches) lines.push(`*Touches* ${touchesText(view.touches)}`);
   if (view.preconditions && view.preconditions.length > 0) {
     lines.push(
       `*Preconditions* ${view.preconditions.map((p) => `:heavy_check_mark: ${externalText(p)}`).join('  ')}`,
@@ -198,6 +202,20 @@ function summaryText(view: ApprovalView): string {
     );
   }
   return truncate(lines.join('\n'), LIMITS.sectionText);
+}
+
+/** The top three of each dimension, one line: enough to see that the batch is what was meant. */
+function touchesText(touches: CohortSummary): string {
+  const part = (label: string, counts: CohortSummary['byTenant']) =>
+    counts.length === 0
+      ? ''
+      : `${label} ${counts
+          .slice(0, 3)
+          .map((c) => `\`${truncate(externalText(c.key).replace(/`/g, "'"), 60, '…')}\` ×${count(c.count)}`)
+          .join(', ')}`;
+  return [part('tenant', touches.byTenant), part('reason', touches.byReason), part('host', touches.byHost)]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function jobsContext(manifest: BatchManifest, hash?: string) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startBot, type RunningBot } from './app';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { SlackEmulator } from './sandbox';
+import { SANDBOX_IDS, SlackEmulator } from './sandbox';
 import { createServices } from './services';
 import { startRecovery } from '../handlers/replay/resume';
 
@@ -18,7 +18,12 @@ export interface Runtime {
  * Starts what the configuration asks for. Without Slack credentials it starts
  * the sandbox: the real app in HTTP mode against the local Slack emulator.
  */
-export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function startRuntime(given: Config, logger: Logger): Promise<Runtime> {
+  // The sandbox's own approvers' group, so a rehearsal can approve as the other person.
+  const config =
+    given.mode === 'sandbox' && given.approvers.length === 0
+      ? { ...given, approvers: [SANDBOX_IDS.approvers] }
+      : given;
   const services = createServices(config, logger);
   const health = () => services.health();
   let emulator: SlackEmulator | undefined;

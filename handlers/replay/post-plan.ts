@@ -76,6 +76,7 @@ export async function postReplayPlan(
     excludedCount: plan.excluded.length,
     preconditions: plan.preconditions,
     notes: plan.notes,
+    ...(plan.touches ? { touches: plan.touches } : {}),
   });
   const ts = await postChecked(
     target.client,

@@ -106,7 +106,13 @@ describe('replay approval end to end', () => {
   async function planned(
     tenantId: string,
     extra = '',
-  ): Promise<{ ts: string; batchId: string; hash: string; value?: string }> {
+  ): Promise<{
+    ts: string;
+    batchId: string;
+    hash: string;
+    value?: string;
+    post: { args: Record<string, unknown> };
+  }> {
     const answer = await driver.plan(`replay webhooks --tenant ${tenantId} ${extra}`);
     if (answer.kind !== 'posted') throw new Error(`plan refused: ${answer.text}`);
     expect(
@@ -163,6 +169,11 @@ describe('replay approval end to end', () => {
       'replayed',
       'replayed',
     ]);
+    const request = JSON.stringify(batch.post.args.blocks);
+    expect(request).toContain(
+      `*Touches* tenant \`${tenantId}\` ×3 · reason \`HTTP 503\` ×3 · host \`127.0.0.1:`,
+    );
+    expect(request).toContain(':heavy_check_mark: the tenant endpoint(s) of all 3 jobs answer healthy now');
     const message = driver.messageText(batch.ts);
     expect(message).toContain(`*Approved* by <@${APPROVER}>`);
     expect(message).toContain('3 of 3 replayed');

@@ -7,8 +7,9 @@ import type { ReplaySeries } from '../../approvals/replay-series';
 import type { Logger } from '../../logger';
 import type { QueueBackend } from '../../queues/types';
 import type { AnyWorkflow, WorkflowId } from '../../workflows/types';
+import { summariseCohorts } from '../inspect/cohorts';
 import { matches } from '../inspect/sample';
-import type { Cohort } from '../inspect/types';
+import type { Cohort, CohortSummary } from '../inspect/types';
 import type { BatchVerdict } from '../verify/batch-verified';
 import type { ManifestJob } from '../../approvals/batch-manifest';
 import type { JobSummary } from '../../queues/types';
@@ -73,6 +74,8 @@ export type PlanReplayResult =
       readonly preconditions: readonly string[];
       /** Things the approver should know that do not stop the plan. */
       readonly notes: readonly string[];
+      /** What the batch's jobs touch (tenants, failure reasons, hosts); replays only. */
+      readonly touches?: CohortSummary;
     }
   | {
       readonly kind: 'refused';
@@ -211,6 +214,9 @@ export async function planReplay(
     excluded,
     preconditions: preconditionLines(workflow.id, manifest.jobs.length),
     notes,
+    ...(found.summaries.length > 0
+      ? { touches: summariseCohorts(found.summaries, found.summaries.length, found.summaries.length) }
+      : {}),
   };
 }
 
