@@ -70,7 +70,8 @@ export async function startRuntime(given: Config, logger: Logger): Promise<Runti
     throw error;
   }
 
-  // Batches a crash left half done are finished and reported before anything else is planned.
+  // Batches a crash left half done are finished and reported in the background; a plan made
+  // meanwhile sees them as open (approved or executing) and waits for them.
   const recovery = startRecovery(services, bot.app.client, logger);
   let stopping: Promise<void> | undefined;
   return {

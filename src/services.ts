@@ -18,6 +18,7 @@ import { maskFreeText, renderStoredJson } from './redaction';
 import { sampleJobs, type InspectDeps } from './runbook/inspect/sample';
 import type { RenderedPayload, SampleOutcome, SampleRequest } from './runbook/inspect/types';
 import { RedisApprovalStore } from './approvals/approval-store';
+import type { DecideCode } from './approvals/approval-types';
 import type { ApproverDirectory } from './approvals/approvers';
 import { RedisBatchMessages, type BatchMessages } from './approvals/batch-messages';
 import { RedisReplaySeries } from './approvals/replay-series';
@@ -35,6 +36,12 @@ import { isBatchVerified } from './runbook/verify/batch-verified';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
+
+/**
+ * A claim this young with no journal may be another replica checking its
+ * preconditions (seconds): recovery leaves it for a later pass.
+ */
+const CLAIM_GRACE_MS = 2 * 60_000;
 
 /** What Slack listeners may call: the engine's entry points and ports, never its parts. */
 export interface HandlerServices {
@@ -64,6 +71,8 @@ export interface HandlerServices {
     directory: ApproverDirectory,
     request: DecideBatchRequest,
   ) => Promise<DecideBatchResult>;
+  /** The requester takes back a pending batch (a denial by its requester): nothing is replayed. */
+  readonly withdrawBatch: (batchId: string, manifestHash: string, requester: string) => Promise<DecideCode>;
   /** Claim and run an approved batch; exactly one caller runs it. */
   readonly runApprovedBatch: (
     batchId: string,
@@ -73,7 +82,7 @@ export interface HandlerServices {
   readonly resumeUnfinished: (
     onProgress?: (batch: ReplayBatch, done: number, total: number) => void,
   ) => Promise<ReconcileResult[]>;
-  /** Batches approved just before a crash (run them) or long before (closed, to plan again). */
+  /** Approved batches a crash left unsettled: ones to run now, ones closed (with the thread's line), ones still busy. */
   readonly strandedApprovals: () => Promise<StrandedApprovals>;
   /** Where each batch's approval request sits in Slack. */
   readonly batchMessages: BatchMessages;
@@ -173,6 +182,7 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
   };
   const runDeps = {
     store,
+    gate,
     backend,
     probes,
     connection: queues,
@@ -199,16 +209,21 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     gate,
     planReplay: (request) => planReplay(planDeps, request),
     decideBatch: (directory, request) =>
-      decideBatch({ store, backend, probes, approvers: config.approvers }, directory, request),
+      decideBatch({ store, gate, backend, probes, approvers: config.approvers }, directory, request),
+    withdrawBatch: async (batchId, manifestHash, requester) =>
+      (await store.decide(batchId, { decision: 'deny', userId: requester, userAllowed: false, manifestHash }))
+        .code,
     runApprovedBatch: (batchId, onProgress) => runApprovedBatch(runDeps, batchId, onProgress),
     resumeUnfinished: (onProgress) => resumeUnfinished(runDeps, onProgress),
     strandedApprovals: () =>
       findStrandedApprovals({
         store,
+        journal,
         logger,
         owner,
         clock: () => clock.now(),
         approvalTtlMs: config.replay.approvalTtlMs,
+        claimGraceMs: CLAIM_GRACE_MS,
       }),
     batchMessages: new RedisBatchMessages(state, config.statePrefix),
     sessions,

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { parseApprovalRecord } from './approval-record';
 import type {
   ApprovalRecord,
+  AuditAction,
   AuditEntry,
   ClaimResult,
   CreateResult,
@@ -32,8 +33,17 @@ export interface ApprovalStore {
   claimForExecution(batchId: string, workerId: string): Promise<ClaimResult>;
   finish(batchId: string, outcome: FinishOutcome, summary: string): Promise<FinishResult>;
   auditTrail(batchId: string): Promise<AuditEntry[]>;
-  /** Ids of batches approved but never claimed (a crash between the two). */
-  approvedUnclaimed(): Promise<string[]>;
+  auditAttempt(entry: {
+    readonly action: AuditAction;
+    readonly actor: string;
+    readonly result: string;
+    readonly detail: string;
+    readonly batchId?: string;
+    readonly at?: number;
+  }): Promise<void>;
+  /** Ids of batches approved and not finished (a crash anywhere between the two leaves one here). */
+  unsettled(): Promise<string[]>;
+  forgetUnsettled(batchId: string): Promise<void>;
 }
 
 export interface ApprovalStoreOptions {
@@ -55,8 +65,8 @@ function loadScripts(): Scripts {
   scripts ??= {
     create: LuaScript.load('create-2.lua'),
     decide: LuaScript.load('decide-3.lua'),
-    claim: LuaScript.load('claim-3.lua'),
-    finish: LuaScript.load('finish-2.lua'),
+    claim: LuaScript.load('claim-2.lua'),
+    finish: LuaScript.load('finish-3.lua'),
   };
   return scripts;
 }
@@ -109,13 +119,18 @@ export class RedisApprovalStore implements ApprovalStore {
     return `${this.prefix}:audit`;
   }
 
-  /** Batches approved but not yet claimed: recovery's list after a crash between the two. */
-  get approvedKey(): string {
-    return `${this.prefix}:batches:approved`;
+  /** Batches approved and not finished: what recovery looks at after a crash anywhere in between. */
+  get unsettledKey(): string {
+    return `${this.prefix}:batches:unsettled`;
   }
 
-  async approvedUnclaimed(): Promise<string[]> {
-    return this.redis.smembers(this.approvedKey);
+  async unsettled(): Promise<string[]> {
+    return this.redis.smembers(this.unsettledKey);
+  }
+
+  /** Drops an id recovery found settled or gone, so the set does not grow. */
+  async forgetUnsettled(batchId: string): Promise<void> {
+    await this.redis.srem(this.unsettledKey, batchId);
   }
 
   /** Stores the manifest as `pending`. Throws a ZodError if it is not a valid manifest. */
@@ -162,12 +177,19 @@ export class RedisApprovalStore implements ApprovalStore {
     const now = req.now ?? this.clock();
     if (!batchIdSchema.safeParse(batchId).success) {
       // Never build a key from a tampered button value, but still leave a trace.
-      await this.auditMalformedId(req.decision, req.userId, batchId, now);
+      await this.auditAttempt({
+        action: req.decision,
+        actor: req.userId,
+        result: 'not-found',
+        detail: 'malformed batch id',
+        batchId,
+        at: now,
+      });
       return { code: 'not-found' };
     }
     const reply = await this.scripts.decide.run(
       this.redis,
-      [this.batchKey(batchId), this.auditKey, this.approvedKey],
+      [this.batchKey(batchId), this.auditKey, this.unsettledKey],
       [
         batchId,
         req.decision,
@@ -198,7 +220,7 @@ export class RedisApprovalStore implements ApprovalStore {
     if (!batchIdSchema.safeParse(batchId).success) return { code: 'not-found' };
     const reply = await this.scripts.claim.run(
       this.redis,
-      [this.batchKey(batchId), this.auditKey, this.approvedKey],
+      [this.batchKey(batchId), this.auditKey],
       [batchId, worker, this.clock(), AUDIT_MAXLEN],
     );
     const [code, state, claimedBy] = claimReply.parse(reply);
@@ -210,7 +232,7 @@ export class RedisApprovalStore implements ApprovalStore {
     if (!batchIdSchema.safeParse(batchId).success) return { code: 'not-found' };
     const reply = await this.scripts.finish.run(
       this.redis,
-      [this.batchKey(batchId), this.auditKey],
+      [this.batchKey(batchId), this.auditKey, this.unsettledKey],
       [batchId, outcome, summary.slice(0, MAX_SUMMARY), this.clock(), AUDIT_MAXLEN],
     );
     const [code, state] = finishReply.parse(reply);
@@ -222,7 +244,18 @@ export class RedisApprovalStore implements ApprovalStore {
     return readAudit(this.redis, this.auditKey, { batchId });
   }
 
-  private async auditMalformedId(action: string, actor: string, batchId: string, now: number): Promise<void> {
+  /**
+   * An attempt that never reached a batch record (a refused plan, a malformed
+   * button value): still one audit line, with no batch state to move.
+   */
+  async auditAttempt(entry: {
+    readonly action: AuditAction;
+    readonly actor: string;
+    readonly result: string;
+    readonly detail: string;
+    readonly batchId?: string;
+    readonly at?: number;
+  }): Promise<void> {
     await this.redis.xadd(
       this.auditKey,
       'MAXLEN',
@@ -230,21 +263,21 @@ export class RedisApprovalStore implements ApprovalStore {
       AUDIT_MAXLEN,
       '*',
       'at',
-      now,
+      entry.at ?? this.clock(),
       'batch',
-      batchId.slice(0, 64),
+      (entry.batchId ?? '').slice(0, 64),
       'action',
-      action,
+      entry.action,
       'actor',
-      actor,
+      entry.actor.slice(0, 200),
       'result',
-      'not-found',
+      entry.result.slice(0, 64),
       'from',
       '',
       'to',
       '',
       'detail',
-      'malformed batch id',
+      entry.detail.slice(0, MAX_SUMMARY),
     );
   }
 }

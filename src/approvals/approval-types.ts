@@ -107,7 +107,7 @@ export interface ApprovalRecord {
   readonly summary?: string;
 }
 
-export type AuditAction = 'create' | Decision | 'claim' | 'finish';
+export type AuditAction = 'plan' | 'create' | Decision | 'claim' | 'finish';
 
 /** One line of the audit stream (invariant 7): who, what, when, result. */
 export interface AuditEntry {

@@ -18,7 +18,7 @@ const digits = z
 const auditFieldsSchema = z.object({
   at: digits,
   batch: z.string(),
-  action: z.enum(['create', 'approve', 'deny', 'claim', 'finish']),
+  action: z.enum(['plan', 'create', 'approve', 'deny', 'claim', 'finish']),
   actor: z.string(),
   result: z.string(),
   from: z.string(),

@@ -70,11 +70,23 @@ export const enqueueSpecSchema = z.object({
 
 export type EnqueueSpec = Readonly<z.infer<typeof enqueueSpecSchema>>;
 
+const cohortSchema = z.object({
+  tenant: z.string().optional(),
+  reason: z.string().optional(),
+  handler: z.string().optional(),
+});
+
 export const manifestJobSchema = z.object({
   id: z.string().min(1).max(256),
   payloadSha256: sha256HexSchema,
   /** Only (and always) in an `enqueue` manifest. */
   enqueue: enqueueSpecSchema.optional(),
+  /**
+   * Replays: when the job last failed (its `finishedOn`) at plan time. A job
+   * retried elsewhere and failed again since (perhaps on a Stripe 4xx) has
+   * another, and is not the job the approver saw.
+   */
+  failedAt: epochMs.optional(),
 });
 
 export const batchManifestSchema = z
@@ -86,11 +98,9 @@ export const batchManifestSchema = z
     channelId: nonEmpty,
     workflow: z.enum(WORKFLOW_IDS),
     queue: nonEmpty,
-    cohort: z.object({
-      tenant: z.string().optional(),
-      reason: z.string().optional(),
-      handler: z.string().optional(),
-    }),
+    cohort: cohortSchema,
+    /** Cohorts the operator left out (`--exclude`): the sample gate is re-checked with them at click time. */
+    exclude: z.array(cohortSchema).max(20).optional(),
     jobs: z.array(manifestJobSchema).min(1).max(MAX_MANIFEST_JOBS),
     batchNumber: z.number().int().min(1),
     requestedBy: nonEmpty,
@@ -181,6 +191,7 @@ export function createBatchManifest(input: BatchManifestInput, now: number = Dat
       id: job.id,
       payloadSha256: job.payloadSha256,
       ...(job.enqueue ? { enqueue: { name: job.enqueue.name, data: job.enqueue.data } } : {}),
+      ...(job.failedAt !== undefined ? { failedAt: job.failedAt } : {}),
     })),
   });
   return freezeManifest(manifest);
@@ -227,7 +238,9 @@ export function manifestHash(manifest: BatchManifest): string {
     .map((job) =>
       enqueue
         ? [job.id, job.payloadSha256, job.enqueue?.name ?? null, payloadSha256(job.enqueue?.data ?? null)]
-        : [job.id, job.payloadSha256],
+        : job.failedAt === undefined
+          ? [job.id, job.payloadSha256]
+          : [job.id, job.payloadSha256, job.failedAt],
     );
   const canonical = JSON.stringify([
     'stuckjobs-manifest-v1',

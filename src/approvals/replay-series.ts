@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import type { WorkflowId } from '../workflows/types';
 import type { ApprovalRecord } from './approval-types';
 import type { ApprovalStore } from './approval-store';
+import { REPLAY_LUA_DIRS } from '../runbook/replay/journal';
 import { DEFAULT_RETENTION_MS } from './approval-store';
+import { LuaScript } from './lua-script';
 
 /**
  * The batches of one replay: one incident session, one workflow. The ladder
@@ -10,6 +12,13 @@ import { DEFAULT_RETENTION_MS } from './approval-store';
  * the order in which batches were planned.
  */
 export interface ReplaySeries {
+  /**
+   * The right to plan the next batch of this replay, for `ttlMs`: two plans at
+   * once (a double click on Plan replay, two replicas) would both see no open
+   * batch and both become batch N. False when someone else is planning.
+   */
+  lockPlanning(sessionId: string, workflow: WorkflowId, token: string, ttlMs: number): Promise<boolean>;
+  unlockPlanning(sessionId: string, workflow: WorkflowId, token: string): Promise<void>;
   append(sessionId: string, workflow: WorkflowId, batchId: string): Promise<void>;
   /** Oldest first, with records that no longer exist left out. */
   records(sessionId: string, workflow: WorkflowId): Promise<ApprovalRecord[]>;
@@ -19,6 +28,8 @@ export interface ReplaySeries {
 const MAX_SERIES = 500;
 
 export class RedisReplaySeries implements ReplaySeries {
+  private readonly releaseLease = LuaScript.load('release-lease-1.lua', REPLAY_LUA_DIRS);
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -27,6 +38,20 @@ export class RedisReplaySeries implements ReplaySeries {
 
   key(sessionId: string, workflow: WorkflowId): string {
     return `${this.prefix}:series:${sessionId}:${workflow}`;
+  }
+
+  async lockPlanning(
+    sessionId: string,
+    workflow: WorkflowId,
+    token: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const taken = await this.redis.set(`${this.key(sessionId, workflow)}:planning`, token, 'PX', ttlMs, 'NX');
+    return taken === 'OK';
+  }
+
+  async unlockPlanning(sessionId: string, workflow: WorkflowId, token: string): Promise<void> {
+    await this.releaseLease.run(this.redis, [`${this.key(sessionId, workflow)}:planning`], [token]);
   }
 
   async append(sessionId: string, workflow: WorkflowId, batchId: string): Promise<void> {

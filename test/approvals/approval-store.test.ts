@@ -124,6 +124,20 @@ describe('RedisApprovalStore', () => {
       expect(await stateOf(manifest.id)).toBe('pending');
     });
 
+    it('lets the requester withdraw (deny) their own batch, never approve it', async () => {
+      const { manifest, hash } = await stored();
+      expect(
+        (await store.decide(manifest.id, click(hash, { userId: REQUESTER, userAllowed: false }))).code,
+      ).toBe('self-approval');
+      expect(
+        await store.decide(
+          manifest.id,
+          click(hash, { userId: REQUESTER, userAllowed: false, decision: 'deny' }),
+        ),
+      ).toEqual(expect.objectContaining({ code: 'denied', decidedBy: REQUESTER }));
+      expect(await stateOf(manifest.id)).toBe('denied');
+    });
+
     it('refuses a user who is not an allowed approver', async () => {
       const { manifest, hash } = await stored();
       expect((await store.decide(manifest.id, click(hash, { userAllowed: false }))).code).toBe(
@@ -350,15 +364,17 @@ describe('RedisApprovalStore', () => {
       expect(await stateOf(denied.manifest.id)).toBe('denied');
     });
 
-    it('lists a batch between its approval and its claim, and only then', async () => {
+    it('lists a batch from its approval until it is finished, and only then', async () => {
       const { manifest, hash } = await stored();
       const denied = await stored();
-      expect(await store.approvedUnclaimed()).toEqual([]);
+      expect(await store.unsettled()).toEqual([]);
       await store.decide(denied.manifest.id, click(denied.hash, { decision: 'deny' }));
       await store.decide(manifest.id, click(hash));
-      expect(await store.approvedUnclaimed()).toEqual([manifest.id]);
+      expect(await store.unsettled()).toEqual([manifest.id]);
       await store.claimForExecution(manifest.id, 'w1');
-      expect(await store.approvedUnclaimed()).toEqual([]);
+      expect(await store.unsettled()).toEqual([manifest.id]);
+      await store.finish(manifest.id, 'done', '1 of 1 replayed');
+      expect(await store.unsettled()).toEqual([]);
     });
 
     it('never approves a dry run, and never claims one even if its record says approved', async () => {

@@ -10,7 +10,7 @@ const files = readdirSync(LUA_DIR).filter((name) => name.endsWith('.lua'));
 
 describe('Lua files (STYLE: name-<numKeys>.lua with a header)', () => {
   it('exist', () => {
-    expect(files.sort()).toEqual(['claim-3.lua', 'create-2.lua', 'decide-3.lua', 'finish-2.lua']);
+    expect(files.sort()).toEqual(['claim-2.lua', 'create-2.lua', 'decide-3.lua', 'finish-3.lua']);
   });
 
   it.each(files)(

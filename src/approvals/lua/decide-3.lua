@@ -17,14 +17,15 @@
     8. approve only: the caller found the workflow's preconditions hold now
                                                          else 'precondition-failed'
        (the batch stays pending: the upstream may recover before it expires)
-  The same rules apply to deny: only an allowed approver other than the
-  requester closes a batch, and only the one they were shown.
+  The same rules apply to deny, with one exception: the requester may deny
+  (withdraw) their own batch, which never replays anything. Anyone else
+  closing a batch must be an allowed approver, and only the one they were shown.
 
   Input:
     KEYS[1] batch record (hash)   <prefix>:batch:<id>
     KEYS[2] audit stream          <prefix>:audit
-    KEYS[3] approved, not yet claimed (set of batch ids)  <prefix>:batches:approved
-            so a bot that dies between approval and claim finds the batch at start
+    KEYS[3] unsettled batches (set of ids approved but not finished)  <prefix>:batches:unsettled
+            so a bot that dies between approval and the end finds the batch at start
 
     ARGV[1] batch id (for the audit entry)
     ARGV[2] decision: 'approve' or 'deny'
@@ -43,7 +44,7 @@
     { 'not-found', '', '', '' }
   Errors: a malformed decision, or a record missing its fields (fail closed).
 ]]
-local batchKey, auditKey, approvedKey = KEYS[1], KEYS[2], KEYS[3]
+local batchKey, auditKey, unsettledKey = KEYS[1], KEYS[2], KEYS[3]
 local batchId, decision, userId, userAllowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local presented, now, maxLen, precondition = ARGV[5], ARGV[6], ARGV[7], ARGV[8] or ''
 
@@ -88,12 +89,13 @@ if tonumber(now) >= expiresAt then
   return { 'expired', 'expired', '', '' }
 end
 
-if userId == requestedBy then
+local withdrawing = userId == requestedBy and decision == 'deny'
+if userId == requestedBy and not withdrawing then
   audit('self-approval', state, state)
   return { 'self-approval', state, '', '' }
 end
 
-if userAllowed ~= '1' then
+if userAllowed ~= '1' and not withdrawing then
   audit('not-an-approver', state, state)
   return { 'not-an-approver', state, '', '' }
 end
@@ -111,6 +113,6 @@ end
 local to = 'denied'
 if decision == 'approve' then to = 'approved' end
 redis.call('HSET', batchKey, 'state', to, 'decision', decision, 'decidedBy', userId, 'decidedAt', now)
-if to == 'approved' then redis.call('SADD', approvedKey, batchId) end
+if to == 'approved' then redis.call('SADD', unsettledKey, batchId) end
 audit(to, 'pending', to)
 return { to, to, userId, now }

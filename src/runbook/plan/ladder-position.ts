@@ -3,15 +3,13 @@ import type { BatchVerdict } from '../verify/batch-verified';
 
 /** Where the next batch of a replay stands on the ladder, from the batches already planned. */
 export interface LadderPosition {
-  /** 1 until a batch of this replay has run. */
+  /** 1 until a batch of this replay has replayed something. */
   readonly batchNumber: number;
-  /** The last batch that ran, and whether it unlocks growth. */
+  /** The last batch that replayed jobs, and whether it unlocks growth. */
   readonly previous?: { readonly record: ApprovalRecord; readonly verdict: BatchVerdict };
   /** A batch awaiting a decision or running: the next one waits for it. */
   readonly open?: ApprovalRecord;
 }
-
-const RAN: ReadonlySet<string> = new Set(['done', 'failed']);
 
 function isOpen(record: ApprovalRecord, now: number): boolean {
   if (record.state === 'approved' || record.state === 'executing') return true;
@@ -19,9 +17,11 @@ function isOpen(record: ApprovalRecord, now: number): boolean {
 }
 
 /**
- * Denied and expired batches never ran, so they neither count nor unlock
- * anything: after a denied canary the next plan is a canary again. A batch
- * that failed while running counts as run and is never verified.
+ * A batch counts once it ran and replayed at least one job. Denied, expired
+ * and failed batches (a failed one was stopped before its first move) never
+ * count, nor does one whose every job was left out: after any of them the
+ * ladder stands where it stood, so a canary that moved nothing is followed by
+ * a canary again, and growth is measured from jobs actually replayed.
  */
 export async function ladderPosition(
   records: readonly ApprovalRecord[],
@@ -30,16 +30,18 @@ export async function ladderPosition(
 ): Promise<LadderPosition> {
   const real = records.filter((record) => !record.manifest.dryRun);
   const open = real.find((record) => isOpen(record, now));
-  const ran = real.filter((record) => RAN.has(record.state));
-  const last = ran.at(-1);
-  const position = { batchNumber: ran.length + 1, ...(open ? { open } : {}) };
-  if (!last) return position;
-  const verdict: BatchVerdict =
-    last.state === 'failed'
-      ? {
-          verified: false,
-          reason: `batch ${last.manifest.batchNumber} did not finish: ${last.summary ?? 'failed'}`,
-        }
-      : await verify(last);
-  return { ...position, previous: { record: last, verdict } };
+  const done = real.filter((record) => record.state === 'done');
+  const verdicts = await Promise.all(done.map((record) => verify(record)));
+  const counted = done
+    .map((record, i) => ({ record, verdict: verdicts[i] }))
+    .filter(
+      (entry): entry is { record: ApprovalRecord; verdict: BatchVerdict } =>
+        (entry.verdict?.replayed ?? 0) > 0,
+    );
+  const previous = counted.at(-1);
+  return {
+    batchNumber: counted.length + 1,
+    ...(open ? { open } : {}),
+    ...(previous ? { previous } : {}),
+  };
 }

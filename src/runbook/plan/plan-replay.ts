@@ -7,15 +7,14 @@ import type { ReplaySeries } from '../../approvals/replay-series';
 import type { Logger } from '../../logger';
 import type { QueueBackend } from '../../queues/types';
 import type { AnyWorkflow, WorkflowId } from '../../workflows/types';
+import { randomBytes } from 'node:crypto';
+import { CodedError, ErrorCode } from '../../errors';
 import { summariseCohorts } from '../inspect/cohorts';
-import { matches } from '../inspect/sample';
 import type { Cohort, CohortSummary } from '../inspect/types';
 import type { BatchVerdict } from '../verify/batch-verified';
-import type { ManifestJob } from '../../approvals/batch-manifest';
-import type { JobSummary } from '../../queues/types';
-import { findEligible, type EligibilityDeps, type ExcludedJob } from './eligibility';
-import { planEnqueue } from './enqueue-plan';
+import type { EligibilityDeps, ExcludedJob } from './eligibility';
 import type { JobExistence } from './job-existence';
+import { enqueueCandidates, replayCandidates } from './plan-candidates';
 import { blockingFor } from './gate-coverage';
 import { ladderPosition } from './ladder-position';
 import { checkPreconditions, type PreconditionDeps } from './preconditions';
@@ -29,7 +28,7 @@ export interface PlanReplayDeps {
   readonly gate: Pick<ReplayGate, 'blocks'>;
   /** Which job ids are taken: an enqueue never adds one that exists. */
   readonly jobs: JobExistence;
-  readonly store: Pick<ApprovalStore, 'create'>;
+  readonly store: Pick<ApprovalStore, 'create' | 'auditAttempt'>;
   readonly series: ReplaySeries;
   /** Whether a batch that ran unlocks a larger one (src/runbook/verify). */
   readonly verify: (record: ApprovalRecord) => Promise<BatchVerdict>;
@@ -84,8 +83,8 @@ export type PlanReplayResult =
       readonly details: readonly string[];
     };
 
-/** Jobs of the cohort still retrying are counted in a window this size: enough for the advice. */
-const RETRYING_WINDOW = 200;
+/** Planning takes seconds (target checks, probes with their own timeouts); the lease outlives it. */
+const PLANNING_LEASE_MS = 60_000;
 
 function refuse(reason: PlanRefusal, message: string, details: readonly string[] = []): PlanReplayResult {
   return { kind: 'refused', reason, message, details };
@@ -115,12 +114,26 @@ export async function planReplay(
   deps: PlanReplayDeps,
   request: PlanReplayRequest,
 ): Promise<PlanReplayResult> {
+  const result = await planChecked(deps, request);
+  // Invariant 7: a refused plan is an attempt too; the audit says who asked for what and why not.
+  if (result.kind === 'refused') {
+    await deps.store.auditAttempt({
+      action: 'plan',
+      actor: request.requestedBy,
+      result: result.reason,
+      detail: `${request.workflow}${request.dryRun ? ' (dry run)' : ''}: ${result.message}`,
+    });
+  }
+  return result;
+}
+
+async function planChecked(deps: PlanReplayDeps, request: PlanReplayRequest): Promise<PlanReplayResult> {
   const workflow = deps.workflows.find((w) => w.id === request.workflow);
   if (!workflow) return refuse('unknown-workflow', `Unknown workflow ${request.workflow}.`);
-  const log = deps.logger.child({ workflow: workflow.id, session: request.sessionId });
-  const scope = { cohort: request.cohort, ...(request.exclude ? { exclude: request.exclude } : {}) };
-
-  const blocking = blockingFor(await deps.gate.blocks(request.scope, workflow.id), scope);
+  const blocking = blockingFor(await deps.gate.blocks(request.scope, workflow.id), {
+    cohort: request.cohort,
+    ...(request.exclude ? { exclude: request.exclude } : {}),
+  });
   if (blocking.length > 0) {
     return refuse(
       'blocked',
@@ -128,7 +141,31 @@ export async function planReplay(
       blocking.map(blockLine),
     );
   }
+  // A dry run never joins the series, so it needs no turn.
+  if (request.dryRun) return planLocked(deps, workflow, request);
+  const token = randomBytes(8).toString('hex');
+  if (!(await deps.series.lockPlanning(request.sessionId, workflow.id, token, PLANNING_LEASE_MS))) {
+    return refuse(
+      'open-batch',
+      `Someone is planning the next ${workflow.id} batch of this incident right now; its approval request appears in the thread in a moment.`,
+    );
+  }
+  try {
+    return await planLocked(deps, workflow, request);
+  } finally {
+    await deps.series.unlockPlanning(request.sessionId, workflow.id, token).catch((err: unknown) => {
+      deps.logger.warn({ err }, 'releasing the planning lease failed; it expires by itself');
+    });
+  }
+}
 
+/** Steps 2 to 5, holding the replay's planning lease (real batches) so two plans never both become batch N. */
+async function planLocked(
+  deps: PlanReplayDeps,
+  workflow: AnyWorkflow,
+  request: PlanReplayRequest,
+): Promise<PlanReplayResult> {
+  const log = deps.logger.child({ workflow: workflow.id, session: request.sessionId });
   const now = deps.clock();
   const position = await ladderPosition(
     await deps.series.records(request.sessionId, workflow.id),
@@ -148,7 +185,8 @@ export async function planReplay(
     previousVerified: previous?.verdict.verified ?? false,
     steps: deps.ladder.steps,
     max: deps.ladder.max,
-    ...(previous ? { previousSize: previous.record.manifest.jobs.length } : {}),
+    // Growth is measured from what the previous batch actually replayed, not from what it listed.
+    ...(previous ? { previousSize: Math.max(1, previous.verdict.replayed) } : {}),
   };
   const allowance = allowedBatchSize(ladderInput);
   const size = checkBatchSize(request.batchSize, ladderInput);
@@ -160,13 +198,9 @@ export async function planReplay(
   const found = request.enqueue
     ? await enqueueCandidates(deps, workflow, request.enqueue, size.size)
     : await replayCandidates(deps, workflow, request, size.size);
-  if ('refused' in found) return found.refused;
-  const { chosen, moreEligible, excluded, notes, eligibleFound } = found;
+  if ('nothing' in found) return refuse('nothing-eligible', found.nothing.message, found.nothing.details);
 
-  const preconditions = await checkPreconditions(deps, {
-    workflow: workflow.id,
-    jobs: found.summaries,
-  });
+  const preconditions = await checkPreconditions(deps, { workflow: workflow.id, jobs: found.summaries });
   if (!preconditions.ok) {
     return refuse(
       'precondition',
@@ -183,8 +217,11 @@ export async function planReplay(
       workflow: workflow.id,
       queue: workflow.queue,
       cohort: { ...request.cohort },
+      ...(request.exclude && request.exclude.length > 0
+        ? { exclude: request.exclude.map((c) => ({ ...c })) }
+        : {}),
       ...(request.enqueue ? { kind: 'enqueue' as const } : {}),
-      jobs: chosen,
+      jobs: found.chosen,
       batchNumber: position.batchNumber,
       requestedBy: request.requestedBy,
       expiresAt: now + deps.approvalTtlMs,
@@ -192,9 +229,13 @@ export async function planReplay(
     },
     now,
   );
-  const created = await deps.store.create(manifest);
-  if (created.code !== 'created') throw new Error(`batch id ${manifest.id} already taken`);
+  // Series first: a crash in between leaves an id without a record, which the ladder skips,
+  // never a pending batch the ladder cannot see.
   if (!request.dryRun) await deps.series.append(request.sessionId, workflow.id, manifest.id);
+  const created = await deps.store.create(manifest);
+  if (created.code !== 'created') {
+    throw new CodedError(ErrorCode.Unknown, `batch id ${manifest.id} already taken`);
+  }
   log.info(
     {
       batchId: manifest.id,
@@ -209,135 +250,16 @@ export async function planReplay(
     manifest,
     manifestHash: created.manifestHash,
     ladder: { ...allowance, batchNumber: position.batchNumber },
-    eligibleFound,
-    moreEligible,
-    excluded,
-    preconditions: preconditionLines(workflow.id, manifest.jobs.length),
-    notes,
-    ...(found.summaries.length > 0
-      ? { touches: summariseCohorts(found.summaries, found.summaries.length, found.summaries.length) }
-      : {}),
-  };
-}
-
-interface Candidates {
-  readonly chosen: readonly ManifestJob[];
-  /** As read now, for the preconditions (empty for jobs that do not exist yet). */
-  readonly summaries: readonly JobSummary[];
-  readonly eligibleFound: number;
-  readonly moreEligible: boolean;
-  readonly excluded: readonly ExcludedJob[];
-  readonly notes: readonly string[];
-}
-
-async function replayCandidates(
-  deps: PlanReplayDeps,
-  workflow: AnyWorkflow,
-  request: PlanReplayRequest,
-  size: number,
-): Promise<Candidates | { readonly refused: PlanReplayResult }> {
-  // One more than needed tells "exactly N eligible" from "at least N + 1".
-  const eligibility = await findEligible(deps, {
-    workflow: workflow.id,
-    cohort: request.cohort,
-    ...(request.exclude ? { exclude: request.exclude } : {}),
-    limit: size + 1,
-  });
-  const chosen = eligibility.eligible.slice(0, size);
-  const notes = await retryingNotes(deps, workflow, request.cohort);
-  if (chosen.length === 0) {
-    return {
-      refused: refuse(
-        'nothing-eligible',
-        `No given-up ${workflow.id} job of this cohort can be replayed (${eligibility.scanned} failed jobs looked at).`,
-        [...summariseExcluded(eligibility.excluded), ...notes],
-      ),
-    };
-  }
-  return {
-    chosen: chosen.map(({ id, payloadSha256 }) => ({ id, payloadSha256 })),
-    summaries: chosen.map((eligible) => eligible.job),
-    eligibleFound: eligibility.eligible.length,
-    moreEligible: eligibility.eligible.length > size || eligibility.capped,
-    excluded: eligibility.excluded,
-    notes,
-  };
-}
-
-/** The first `size` buildable ids, in the operator's order; the rest wait for the next batch. */
-async function enqueueCandidates(
-  deps: PlanReplayDeps,
-  workflow: AnyWorkflow,
-  enqueue: NonNullable<PlanReplayRequest['enqueue']>,
-  size: number,
-): Promise<Candidates | { readonly refused: PlanReplayResult }> {
-  const plan = await planEnqueue(deps, {
-    workflow: workflow.id,
-    ids: enqueue.ids,
-    ...(enqueue.tenant ? { tenant: enqueue.tenant } : {}),
-  });
-  if (plan.status === 'refused')
-    return { refused: refuse('nothing-eligible', `Cannot enqueue: ${plan.reason}.`) };
-  const excludedLines = plan.excluded.map((job) => `${job.id}: ${job.reason}`);
-  if (plan.eligible.length === 0) {
-    return {
-      refused: refuse('nothing-eligible', `None of the ${plan.idLabel}s can be enqueued.`, excludedLines),
-    };
-  }
-  const chosen = plan.eligible.slice(0, size);
-  const waiting = plan.eligible.length - chosen.length;
-  return {
-    chosen: chosen.map(({ id, payloadSha256, enqueue: spec }) => ({ id, payloadSha256, enqueue: spec })),
-    summaries: [],
-    eligibleFound: plan.eligible.length,
-    moreEligible: false,
-    excluded: plan.excluded,
-    notes: [
-      ...(waiting > 0
-        ? [
-            `${waiting} more ${plan.idLabel}(s) wait for the next batch: run the same command again once this one is verified (ids already enqueued are skipped).`,
-          ]
-        : []),
-      ...excludedLines.slice(0, 5).map((line) => `left out: ${line}`),
+    eligibleFound: found.eligibleFound,
+    moreEligible: found.moreEligible,
+    excluded: found.excluded,
+    preconditions: [
+      ...preconditions.held,
+      ...(workflow.id === 'billing' ? ['no job whose last failure was a Stripe 4xx'] : []),
     ],
+    notes: found.notes,
+    ...(request.enqueue
+      ? {}
+      : { touches: summariseCohorts(found.summaries, found.summaries.length, found.summaries.length) }),
   };
-}
-
-/** What held, in the words of invariant 5, for the approver's ✓ list. */
-function preconditionLines(workflow: WorkflowId, jobs: number): string[] {
-  switch (workflow) {
-    case 'recordings':
-      return ['RECORDING_ENABLED is on', 'the recordings bucket answers'];
-    case 'billing':
-      return ['Stripe is reachable', 'no job whose last failure was a Stripe 4xx'];
-    case 'webhooks':
-      return [`the tenant endpoint(s) of all ${jobs} jobs answer healthy now`];
-  }
-}
-
-/** The most common reasons first, so a refusal says what to fix. */
-function summariseExcluded(excluded: readonly ExcludedJob[]): string[] {
-  const counts = new Map<string, number>();
-  for (const job of excluded) {
-    const reason = job.reason.replace(/\(\d+ of \d+ used\)/, '').trim();
-    counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  }
-  return [...counts]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([reason, n]) => `${n} left out: ${reason}`);
-}
-
-/**
- * Runbook step 3 prefers the queue's own retry policy: jobs of the cohort that
- * are still retrying are never in a plan, and the approver is told they exist.
- */
-async function retryingNotes(deps: PlanReplayDeps, workflow: AnyWorkflow, cohort: Cohort): Promise<string[]> {
-  const window = await deps.backend.readWindow(workflow.queue, 'delayed', RETRYING_WINDOW);
-  const retrying = window.jobs.filter((job) => matches(job, cohort)).length;
-  if (retrying === 0) return [];
-  const atLeast = window.capped ? 'at least ' : '';
-  return [
-    `${atLeast}${retrying} ${workflow.id} job(s) of this cohort are still retrying: they are not in this plan; the queue's retry policy delivers them once the upstream is healthy.`,
-  ];
 }

@@ -19,6 +19,8 @@ export interface PreconditionOutcome {
   readonly ok: boolean;
   /** Why not, one line each; empty when ok. */
   readonly reasons: string[];
+  /** What was checked and held, one line each: the approval request's ✓ list says only what is true. */
+  readonly held: string[];
 }
 
 /**
@@ -41,12 +43,30 @@ export async function checkPreconditions(
 ): Promise<PreconditionOutcome> {
   try {
     const reasons = await reasonsFor(deps, request);
-    return { ok: reasons.length === 0, reasons };
+    return reasons.length === 0
+      ? { ok: true, reasons, held: heldLines(request) }
+      : { ok: false, reasons, held: [] };
   } catch (error) {
     return {
       ok: false,
       reasons: [`could not check the ${request.workflow} preconditions: ${errorMessage(error)}`],
+      held: [],
     };
+  }
+}
+
+function heldLines(request: PreconditionRequest): string[] {
+  switch (request.workflow) {
+    case 'recordings':
+      return ['RECORDING_ENABLED is on', 'the recordings bucket answers'];
+    case 'billing':
+      return ['Stripe is reachable'];
+    case 'webhooks': {
+      const hosts = new Set(
+        request.jobs.map((job) => hostOf(urlCarrier.safeParse(job.data).data?.url ?? '')),
+      );
+      return [`the ${hosts.size} tenant endpoint(s) of these ${request.jobs.length} jobs answer healthy now`];
+    }
   }
 }
 
@@ -88,6 +108,8 @@ function hostOf(url: string): string | undefined {
 }
 
 async function webhookReasons(deps: PreconditionDeps, jobs: readonly JobSummary[]): Promise<string[]> {
+  // No job, no endpoint to vouch for: say so rather than pass on nothing.
+  if (jobs.length === 0) return ['webhooks: no job of the batch is there to check its endpoint'];
   const reasons: string[] = [];
   const byHost = new Map<string, WebhookTarget[]>();
   for (const job of jobs) {

@@ -33,6 +33,7 @@ export function batchFromManifest(manifest: BatchManifest, queuePrefix: string):
       ...(valid.kind === 'enqueue' && job.enqueue
         ? { enqueue: { name: job.enqueue.name, data: job.enqueue.data } }
         : {}),
+      ...(job.failedAt !== undefined ? { failedAt: job.failedAt } : {}),
     })),
   });
 }

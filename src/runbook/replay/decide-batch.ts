@@ -3,10 +3,15 @@ import type { ApprovalRecord, Decision, DecideResult } from '../../approvals/app
 import { isAllowedApprover, type ApproverDirectory } from '../../approvals/approvers';
 import type { QueueBackend } from '../../queues/types';
 import type { JobSummary } from '../../queues/types';
+import type { ReplayGate } from '../../approvals/replay-gate';
+import { blockingFor } from '../plan/gate-coverage';
+import { toBeAdded } from '../plan/plan-candidates';
 import { checkPreconditions, type PreconditionDeps } from '../plan/preconditions';
 
 export interface DecideBatchDeps {
   readonly store: Pick<ApprovalStore, 'get' | 'decide'>;
+  /** The sample gate: a sample that failed after the plan still stops the batch. */
+  readonly gate: Pick<ReplayGate, 'blocks'>;
   readonly backend: Pick<QueueBackend, 'readJob'>;
   readonly probes: PreconditionDeps['probes'];
   /** APPROVERS: user ids and user-group ids. */
@@ -55,7 +60,7 @@ export async function decideBatch(
   // Probing the upstream costs time: only for a click that could otherwise approve.
   const mayApprove =
     record !== undefined && request.decision === 'approve' && record.state === 'pending' && approver.allowed;
-  const preconditionReasons = mayApprove ? await preconditionsNow(deps, record) : [];
+  const preconditionReasons = mayApprove ? await blockersNow(deps, record) : [];
   const result = await deps.store.decide(request.batchId, {
     decision: request.decision,
     userId: request.userId,
@@ -66,18 +71,48 @@ export async function decideBatch(
   return { result, ...(record ? { record } : {}), approverReason: approver.reason, preconditionReasons };
 }
 
-/** The batch's jobs as they are now (gone ones left out: execution skips them anyway). */
-export async function preconditionsNow(
-  deps: Pick<DecideBatchDeps, 'backend' | 'probes'>,
+/**
+ * Why the batch may not run now, checked at approval and again right before
+ * execution: a sample gate block on its cohort (a sample that failed after the
+ * plan), and the workflow's preconditions for its jobs as they are now (gone
+ * ones left out: execution skips them anyway). Empty when it may run.
+ */
+export async function blockersNow(
+  deps: Pick<DecideBatchDeps, 'backend' | 'probes' | 'gate'>,
   record: ApprovalRecord,
 ): Promise<string[]> {
   const { manifest } = record;
-  const jobs = await Promise.all(
-    manifest.jobs.map((job) => deps.backend.readJob(manifest.queue, 'failed', job.id)),
+  const blocks = blockingFor(
+    await deps.gate.blocks({ teamId: manifest.teamId, channelId: manifest.channelId }, manifest.workflow),
+    {
+      cohort: manifest.cohort,
+      ...(manifest.exclude ? { exclude: manifest.exclude } : {}),
+    },
   );
-  const outcome = await checkPreconditions(deps, {
-    workflow: manifest.workflow,
-    jobs: jobs.filter((job): job is JobSummary => job !== undefined),
-  });
-  return outcome.reasons;
+  const gate = blocks.map(
+    (block) =>
+      `a sample of ${block.workflow} cohort ${block.cohortKey} failed its checks since the plan: stop and ask before replay`,
+  );
+  const jobs =
+    manifest.kind === 'enqueue'
+      ? manifest.jobs.flatMap((job) =>
+          job.enqueue
+            ? [toBeAdded(job.id, job.enqueue.name, parsedOrRaw(job.enqueue.data), job.enqueue.data)]
+            : [],
+        )
+      : (
+          await Promise.all(
+            manifest.jobs.map((job) => deps.backend.readJob(manifest.queue, 'failed', job.id)),
+          )
+        ).filter((job): job is JobSummary => job !== undefined);
+  const outcome = await checkPreconditions(deps, { workflow: manifest.workflow, jobs });
+  return [...gate, ...outcome.reasons];
+}
+
+function parsedOrRaw(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
 }

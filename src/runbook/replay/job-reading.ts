@@ -66,9 +66,10 @@ export async function readJob(redis: Redis, key: KeyOf, jobId: string): Promise<
  * The check right before a move (invariant 4): the job must still be what was
  * approved. Returns why not, or undefined when it may move.
  */
-export function whyNotReplayable(job: JobReading, payloadSha: string): string | undefined {
+export function whyNotReplayable(job: JobReading, payloadSha: string, failedAt?: number): string | undefined {
   if (!job.exists) return SkipReason.Gone;
   if (!job.inFailed) return SkipReason.NotFailed;
+  if (failedAt !== undefined && job.mark.finishedOn !== String(failedAt)) return SkipReason.FailedAgain;
   // The same hash function as the plan's, so "unchanged" means the same bytes.
   if (payloadSha256(job.rawData) !== payloadSha) return SkipReason.PayloadChanged;
   // A failed job with attempts left failed early (e.g. UnrecoverableError): not given up.

@@ -21,7 +21,7 @@ import { JournalMismatchError } from './errors';
 export const FINISHED_JOURNAL_TTL_SECONDS = 90 * 24 * 3600;
 
 /** `tsc` copies no `.lua`: next to this module, else in the source tree (from `dist/`). */
-const LUA_DIRS: readonly string[] = [
+export const REPLAY_LUA_DIRS: readonly string[] = [
   path.join(__dirname, 'lua'),
   path.resolve(__dirname, '..', '..', '..', '..', 'src', 'runbook', 'replay', 'lua'),
 ];
@@ -76,8 +76,8 @@ function canonicalBatch(batch: ReplayBatch): string {
 
 /** The journal of replay batches in the bot's own Redis state, under `<statePrefix>:journal:`. */
 export class RedisBatchJournal implements BatchJournal {
-  private readonly renewLease = LuaScript.load('renew-lease-1.lua', LUA_DIRS);
-  private readonly releaseLease = LuaScript.load('release-lease-1.lua', LUA_DIRS);
+  private readonly renewLease = LuaScript.load('renew-lease-1.lua', REPLAY_LUA_DIRS);
+  private readonly releaseLease = LuaScript.load('release-lease-1.lua', REPLAY_LUA_DIRS);
 
   constructor(
     private readonly redis: Redis,

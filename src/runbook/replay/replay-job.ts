@@ -66,7 +66,7 @@ export async function settleJob(
 async function moveJob(ctx: RunContext, job: PlannedJob): Promise<JobOutcome> {
   // Right before the move, the job must still be what the approver saw (invariant 4).
   const reading = await readJob(ctx.redis, ctx.key, job.id);
-  const refusal = whyNotReplayable(reading, job.payloadSha256);
+  const refusal = whyNotReplayable(reading, job.payloadSha256, job.failedAt);
   if (refusal) return record(ctx, job.id, { status: 'skipped', reason: refusal });
 
   let bullJob: Job | undefined;

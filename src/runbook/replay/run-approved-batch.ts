@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { ApprovalStore } from '../../approvals/approval-store';
 import type { ApprovalRecord, ClaimResult } from '../../approvals/approval-types';
+import { CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { preconditionsNow, type DecideBatchDeps } from './decide-batch';
+import { blockersNow, type DecideBatchDeps } from './decide-batch';
 import { executeBatch } from './executor';
 import { batchFromManifest } from './batch-from-manifest';
 import type { BatchJournal, JobOutcome } from './types';
 
-export interface RunApprovedDeps extends Pick<DecideBatchDeps, 'backend' | 'probes'> {
+export interface RunApprovedDeps extends Pick<DecideBatchDeps, 'backend' | 'probes' | 'gate'> {
   readonly store: Pick<ApprovalStore, 'get' | 'claimForExecution' | 'finish'>;
   /** Delphi's Redis (BullMQ keys). */
   readonly connection: Redis;
@@ -56,10 +57,10 @@ export async function runApprovedBatch(
   const claim = await deps.store.claimForExecution(batchId, deps.owner);
   if (claim.code !== 'claimed') return { kind: 'not-claimed', claim };
   const record = await deps.store.get(batchId);
-  if (!record) throw new Error(`batch ${batchId} vanished after its claim`);
+  if (!record) throw new CodedError(ErrorCode.Unknown, `batch ${batchId} vanished after its claim`);
   const log = deps.logger.child({ batchId, workflow: record.manifest.workflow });
 
-  const reasons = await preconditionsNow(deps, record);
+  const reasons = await blockersNow(deps, record);
   if (reasons.length > 0) {
     await deps.store.finish(
       batchId,
@@ -69,6 +70,7 @@ export async function runApprovedBatch(
     log.warn({ reasons }, 'approved batch not run: preconditions failed');
     return { kind: 'precondition-failed', record, reasons };
   }
+  onProgress?.(0, record.manifest.jobs.length);
   const outcomes = await executeBatch({
     batch: batchFromManifest(record.manifest, deps.queuePrefix),
     connection: deps.connection,

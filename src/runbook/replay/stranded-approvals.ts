@@ -1,54 +1,108 @@
 import type { ApprovalStore } from '../../approvals/approval-store';
 import type { ApprovalRecord } from '../../approvals/approval-types';
 import type { Logger } from '../../logger';
+import { outcomeSummary } from './run-approved-batch';
+import type { BatchJournal, JobOutcome } from './types';
 
 export interface StrandedDeps {
-  readonly store: Pick<ApprovalStore, 'approvedUnclaimed' | 'get' | 'claimForExecution' | 'finish'>;
+  readonly store: Pick<
+    ApprovalStore,
+    'unsettled' | 'forgetUnsettled' | 'get' | 'claimForExecution' | 'finish'
+  >;
+  readonly journal: Pick<BatchJournal, 'entries' | 'listUnfinished'>;
   readonly logger: Logger;
   readonly owner: string;
   readonly clock: () => number;
   /** An approval older than this when the bot comes back is not acted on: the situation may have changed. */
   readonly approvalTtlMs: number;
+  /**
+   * A claim younger than this with no journal yet may be a live run checking
+   * its preconditions (another replica): left alone, looked at again later.
+   */
+  readonly claimGraceMs: number;
 }
 
 export interface StrandedApprovals {
   /** Approved a moment before the crash: still what the approver meant, so run them now. */
   readonly toRun: readonly ApprovalRecord[];
-  /** Approved too long ago: closed as failed, and the thread is told to plan again. */
-  readonly lapsed: readonly ApprovalRecord[];
+  /** Closed here, with the line for the thread: lapsed approvals, runs that stopped before or after their journal. */
+  readonly closed: readonly { readonly record: ApprovalRecord; readonly line: string }[];
+  /** Claimed a moment ago with no journal yet: maybe alive elsewhere; ask again later. */
+  readonly busy: number;
 }
 
 /**
- * A bot that dies between an approval and its claim leaves the batch
- * `approved` with no journal, where journal recovery cannot see it. The
- * store keeps those ids apart; at start each is either run (fresh) or closed
- * (lapsed). Running still goes through the claim, so two replicas starting
- * at once run it once, and through the preconditions right before execution.
+ * A bot that dies after an approval but outside a running journal leaves the
+ * batch where journal recovery cannot see it: `approved` (died before the
+ * claim), or `executing` (died between the claim and the journal's first
+ * write, or between the journal's last write and closing the batch). The
+ * store keeps every approved, unfinished id; at start each is settled:
+ *
+ * - approved, fresh: run (through the claim, so two replicas run it once, and
+ *   through the preconditions right before execution); approved, lapsed: closed;
+ * - executing with a journal still running: journal recovery finishes it;
+ * - executing with a finished journal: closed as done, from the journal;
+ * - executing with no journal, claimed before the grace: closed as failed,
+ *   nothing moved (nothing moves without a journal entry first).
  */
 export async function findStrandedApprovals(deps: StrandedDeps): Promise<StrandedApprovals> {
   const toRun: ApprovalRecord[] = [];
-  const lapsed: ApprovalRecord[] = [];
-  for (const batchId of await deps.store.approvedUnclaimed()) {
+  const closed: { record: ApprovalRecord; line: string }[] = [];
+  let busy = 0;
+  const running = new Set((await deps.journal.listUnfinished()).map((j) => j.batch.id));
+  for (const batchId of await deps.store.unsettled()) {
     const record = await deps.store.get(batchId).catch((err: unknown) => {
-      deps.logger.error({ err, batchId }, 'stranded approval unreadable: left alone');
-      return undefined;
+      deps.logger.error({ err, batchId }, 'unsettled batch unreadable: left for a person to look at');
+      return null;
     });
-    if (record?.state !== 'approved') continue;
-    const age = deps.clock() - (record.decidedAt ?? 0);
-    if (age <= deps.approvalTtlMs) {
-      toRun.push(record);
+    if (record === null) continue;
+    if (!record || (record.state !== 'approved' && record.state !== 'executing')) {
+      await deps.store.forgetUnsettled(batchId);
       continue;
     }
-    // Claim first so only one replica closes it; then end it without moving anything.
-    const claim = await deps.store.claimForExecution(batchId, deps.owner);
-    if (claim.code !== 'claimed') continue;
-    await deps.store.finish(
-      batchId,
-      'failed',
-      `not run: approved ${Math.round(age / 60_000)} min before the bot came back; plan the batch again`,
-    );
-    deps.logger.warn({ batchId, ageMs: age }, 'approved batch lapsed while the bot was down');
-    lapsed.push(record);
+    if (record.state === 'approved') {
+      const age = deps.clock() - (record.decidedAt ?? 0);
+      if (age <= deps.approvalTtlMs) {
+        toRun.push(record);
+        continue;
+      }
+      // Claim first so only one replica closes it; then end it without moving anything.
+      if ((await deps.store.claimForExecution(batchId, deps.owner)).code !== 'claimed') continue;
+      const line = `was approved, but the bot stopped before running it and came back ${Math.round(age / 60_000)} min later, too late to act on that approval: nothing was replayed. Plan it again.`;
+      await deps.store.finish(batchId, 'failed', `not run: ${line}`);
+      closed.push({ record, line });
+      continue;
+    }
+    if (running.has(batchId)) continue;
+    const entries = await deps.journal.entries(batchId);
+    if (entries.size > 0) {
+      const summary = outcomeSummary(outcomesOf(entries));
+      await deps.store.finish(batchId, 'done', `${summary} (closed after a restart)`);
+      closed.push({ record, line: `ran before a restart: ${summary}.` });
+      continue;
+    }
+    if (deps.clock() - (record.claimedAt ?? 0) < deps.claimGraceMs) {
+      busy += 1;
+      continue;
+    }
+    const line =
+      'was approved, but the bot stopped before moving any job: nothing was replayed. Plan it again.';
+    await deps.store.finish(batchId, 'failed', `not run: ${line}`);
+    closed.push({ record, line });
   }
-  return { toRun, lapsed };
+  if (toRun.length + closed.length + busy > 0) {
+    deps.logger.warn(
+      { toRun: toRun.length, closed: closed.length, busy },
+      'unsettled batches found at start',
+    );
+  }
+  return { toRun, closed, busy };
+}
+
+function outcomesOf(entries: Awaited<ReturnType<BatchJournal['entries']>>): JobOutcome[] {
+  return [...entries].map(([jobId, entry]) =>
+    entry !== 'unreadable' && (entry.status === 'replayed' || entry.status === 'skipped')
+      ? { jobId, status: entry.status, ...(entry.reason ? { reason: entry.reason } : {}) }
+      : { jobId, status: 'skipped', reason: 'not settled in the journal' },
+  );
 }

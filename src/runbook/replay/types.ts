@@ -27,6 +27,8 @@ export const replayBatchSchema = z
           id: z.string().min(1).max(256),
           payloadSha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a lowercase SHA-256 hex digest'),
           enqueue: enqueueSpecSchema.optional(),
+          /** The job's `finishedOn` at plan time (see ManifestJob.failedAt). */
+          failedAt: z.number().int().nonnegative().optional(),
         }),
       )
       .min(1),
@@ -58,6 +60,8 @@ export interface ReplayBatchJob {
   readonly payloadSha256: string;
   /** Only in an `enqueue` batch: the job to add under `id`. */
   readonly enqueue?: EnqueueSpec;
+  /** Replays: the job's `finishedOn` at plan time; a job that failed again since is skipped. */
+  readonly failedAt?: number;
 }
 
 export interface ReplayBatch {
@@ -82,6 +86,7 @@ export interface JobOutcome {
 /** Why a job of an approved batch was not moved; shown in the thread as is. */
 export const SkipReason = {
   NotFailed: 'no longer failed',
+  FailedAgain: 'failed again since the plan',
   Gone: 'no longer exists',
   PayloadChanged: 'payload changed since the plan',
   AttemptsLeft: 'still has attempts left',

@@ -6,6 +6,8 @@ export interface BatchVerdict {
   readonly verified: boolean;
   /** One line for the ladder's message: what was seen, or what is missing. */
   readonly reason: string;
+  /** Jobs the batch actually replayed: the next batch grows from this, not from the list. */
+  readonly replayed: number;
 }
 
 export interface BatchVerifiedDeps {
@@ -30,7 +32,7 @@ export interface BatchVerifiedDeps {
 export async function isBatchVerified(deps: BatchVerifiedDeps, batchId: string): Promise<BatchVerdict> {
   const entries = await deps.journal.entries(batchId);
   const replayed = [...entries].filter(([, entry]) => entry !== 'unreadable' && entry.status === 'replayed');
-  if (replayed.length === 0) return { verified: false, reason: 'the batch replayed no job' };
+  if (replayed.length === 0) return { verified: false, reason: 'the batch replayed no job', replayed: 0 };
   const pipeline = deps.redis.pipeline();
   for (const [jobId] of replayed) pipeline.zscore(`${deps.queueKey}:completed`, jobId);
   const scores = await execReplies(pipeline);
@@ -39,7 +41,12 @@ export async function isBatchVerified(deps: BatchVerifiedDeps, batchId: string):
     return {
       verified: false,
       reason: `${notCompleted} of ${replayed.length} replayed jobs have not completed`,
+      replayed: replayed.length,
     };
   }
-  return { verified: true, reason: `all ${replayed.length} replayed jobs completed` };
+  return {
+    verified: true,
+    reason: `all ${replayed.length} replayed jobs completed`,
+    replayed: replayed.length,
+  };
 }

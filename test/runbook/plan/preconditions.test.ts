@@ -66,6 +66,7 @@ describe('checkPreconditions', () => {
       expect(await checkPreconditions(deps, { workflow: 'recordings', jobs: [] })).toEqual({
         ok: true,
         reasons: [],
+        held: ['RECORDING_ENABLED is on', 'the recordings bucket answers'],
       });
     });
 
@@ -78,6 +79,7 @@ describe('checkPreconditions', () => {
         expect(result).toEqual({
           ok: false,
           reasons: ['recordings: RECORDING_ENABLED is not on (RECORDING_ENABLED is false)'],
+          held: [],
         });
       }
     });
@@ -89,6 +91,7 @@ describe('checkPreconditions', () => {
       expect(await checkPreconditions(deps, { workflow: 'recordings', jobs: [] })).toEqual({
         ok: false,
         reasons: ['recordings: the recordings bucket is not healthy (down): no such bucket rec (HTTP 404)'],
+        held: [],
       });
     });
   });
@@ -102,6 +105,7 @@ describe('checkPreconditions', () => {
       expect(await checkPreconditions(deps, { workflow: 'billing', jobs: [] })).toEqual({
         ok: true,
         reasons: [],
+        held: ['Stripe is reachable'],
       });
     });
 
@@ -112,6 +116,7 @@ describe('checkPreconditions', () => {
         expect(await checkPreconditions(deps, { workflow: 'billing', jobs: [] })).toEqual({
           ok: false,
           reasons: [`billing: Stripe is not reachable (${status}): timed out after 3000 ms`],
+          held: [],
         });
       },
     );
@@ -131,6 +136,7 @@ describe('checkPreconditions', () => {
       expect(await checkPreconditions(deps, { workflow: 'webhooks', jobs })).toEqual({
         ok: true,
         reasons: [],
+        held: [`the 2 tenant endpoint(s) of these 3 jobs answer healthy now`],
       });
       expect(asked.flat()).toHaveLength(3);
       expect(asked.flat()[0]).toEqual({ url: 'https://a.example/h', failureStatus: 503 });
@@ -144,6 +150,7 @@ describe('checkPreconditions', () => {
       expect(await checkPreconditions(deps, { workflow: 'webhooks', jobs })).toEqual({
         ok: false,
         reasons: ['webhooks: endpoint b.example is down (HTTP 503)'],
+        held: [],
       });
     });
 
@@ -156,6 +163,7 @@ describe('checkPreconditions', () => {
           'webhooks: endpoint a.example is not known to be healthy (not probed: private address)',
           'webhooks: endpoint c.example:8443 was not checked',
         ],
+        held: [],
       });
     });
 
@@ -167,7 +175,11 @@ describe('checkPreconditions', () => {
       const deps = { probes: probes({ webhookEndpoints: endpoints(health, asked) }) };
       const jobs = hosts.map((h, i) => hookJob(String(i), `https://${h}/hook`));
       const result = await checkPreconditions(deps, { workflow: 'webhooks', jobs });
-      expect(result).toEqual({ ok: false, reasons: ['webhooks: endpoint h11.example is down (HTTP 503)'] });
+      expect(result).toEqual({
+        ok: false,
+        reasons: ['webhooks: endpoint h11.example is down (HTTP 503)'],
+        held: [],
+      });
       expect(asked.every((targets) => targets.length <= 5)).toBe(true);
       expect(asked.flat()).toHaveLength(12);
     });
@@ -196,6 +208,7 @@ describe('checkPreconditions', () => {
       ).toEqual({
         ok: false,
         reasons: ['webhooks: endpoints a.example could not be confirmed healthy (unknown): timed out'],
+        held: [],
       });
     });
 
@@ -209,12 +222,22 @@ describe('checkPreconditions', () => {
     });
   });
 
+  it('refuses a webhooks batch with no job to check rather than passing on nothing', async () => {
+    const deps = { probes: probes({}) };
+    expect(await checkPreconditions(deps, { workflow: 'webhooks', jobs: [] })).toEqual({
+      ok: false,
+      reasons: ['webhooks: no job of the batch is there to check its endpoint'],
+      held: [],
+    });
+  });
+
   it('never throws: a probe that rejects refuses with the error', async () => {
     const deps = { probes: probes({}) };
     for (const workflow of ['recordings', 'billing'] as const) {
       expect(await checkPreconditions(deps, { workflow, jobs: [] })).toEqual({
         ok: false,
         reasons: [`could not check the ${workflow} preconditions: not expected`],
+        held: [],
       });
     }
     const result = await checkPreconditions(deps, {

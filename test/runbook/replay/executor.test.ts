@@ -91,6 +91,34 @@ describe('executeBatch', () => {
     expect(entry).toMatchObject({ status: 'skipped', reason: SkipReason.PayloadChanged });
   });
 
+  it('skips a job that failed again since the plan (same payload, new failure), and moves the rest', async () => {
+    const ids = await seedGivenUp({ url: testRedisUrl(), prefix, queue: QUEUE, count: 2, attempts: 1 });
+    const planned = await batchOf(redis, prefix, QUEUE, ids);
+    const finishedOn = async (id: string) => Number(await redis.hget(key(id), 'finishedOn'));
+    const batch: ReplayBatch = {
+      ...planned,
+      jobs: await Promise.all(
+        planned.jobs.map(async (job) => ({ ...job, failedAt: await finishedOn(job.id) })),
+      ),
+    };
+    // Retried by someone else and failed again (say, on a Stripe 4xx): a new finishedOn and reason.
+    await redis.hset(
+      key(ids[0]!),
+      'finishedOn',
+      String((await finishedOn(ids[0]!)) + 1000),
+      'failedReason',
+      'StripeInvalidRequestError (status 400)',
+    );
+
+    const outcomes = await run(batch);
+
+    expect(outcomes).toEqual([
+      { jobId: ids[0], status: 'skipped', reason: SkipReason.FailedAgain },
+      { jobId: ids[1], status: 'replayed' },
+    ]);
+    expect(await queue.getJobState(ids[0]!)).toBe('failed');
+  });
+
   it('skips jobs that are no longer failed or no longer exist', async () => {
     const ids = await seedGivenUp({ url: testRedisUrl(), prefix, queue: QUEUE, count: 3, attempts: 1 });
     const batch = await batchOf(redis, prefix, QUEUE, ids);

@@ -1,9 +1,10 @@
 --[[
-  Gives up a batch's execution lease, only for the owner that holds it: a run
-  whose lease expired must not delete the lease of the run that took over.
+  Gives up a lease, only for the owner that holds it: a run whose lease
+  expired must not delete the lease of the run that took over. Used for a
+  batch's execution lease and for the planning lease of a replay series.
 
   Input:
-    KEYS[1] lease key (<statePrefix>:journal:<batchId>:lease)
+    KEYS[1] lease key (<statePrefix>:journal:<batchId>:lease, <statePrefix>:series:…:planning)
 
     ARGV[1] owner token
 

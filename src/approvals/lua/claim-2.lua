@@ -6,7 +6,6 @@
   Input:
     KEYS[1] batch record (hash)   <prefix>:batch:<id>
     KEYS[2] audit stream          <prefix>:audit
-    KEYS[3] approved, not yet claimed (set of batch ids)  <prefix>:batches:approved
 
     ARGV[1] batch id (for the audit entry)
     ARGV[2] worker id (who executes: bot instance / process)
@@ -20,7 +19,7 @@
     { 'dry-run', 'approved', '' }                     a dry run never executes
     { 'not-found', '', '' }
 ]]
-local batchKey, auditKey, approvedKey = KEYS[1], KEYS[2], KEYS[3]
+local batchKey, auditKey = KEYS[1], KEYS[2]
 local batchId, workerId, now, maxLen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
 local function audit(result, from, to)
@@ -28,9 +27,6 @@ local function audit(result, from, to)
     'at', now, 'batch', batchId, 'action', 'claim', 'actor', workerId,
     'result', result, 'from', from, 'to', to, 'detail', '')
 end
-
--- Whatever the answer, the batch is no longer waiting for its first claim.
-redis.call('SREM', approvedKey, batchId)
 
 local f = redis.call('HMGET', batchKey, 'state', 'dryRun', 'claimedBy')
 local state = f[1]

@@ -6,6 +6,7 @@
   Input:
     KEYS[1] batch record (hash)   <prefix>:batch:<id>
     KEYS[2] audit stream          <prefix>:audit
+    KEYS[3] unsettled batches (set of ids approved but not finished)  <prefix>:batches:unsettled
 
     ARGV[1] batch id (for the audit entry)
     ARGV[2] outcome: 'done' or 'failed'
@@ -19,7 +20,7 @@
     { 'not-found', '' }
   Errors: a malformed outcome, or a record without a state.
 ]]
-local batchKey, auditKey = KEYS[1], KEYS[2]
+local batchKey, auditKey, unsettledKey = KEYS[1], KEYS[2], KEYS[3]
 local batchId, outcome, summary, now, maxLen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
 if outcome ~= 'done' and outcome ~= 'failed' then
@@ -49,5 +50,6 @@ if state ~= 'executing' then
 end
 
 redis.call('HSET', batchKey, 'state', outcome, 'finishedAt', now, 'summary', summary)
+redis.call('SREM', unsettledKey, batchId)
 audit('finished', 'executing', outcome, summary)
 return { 'finished', outcome }

@@ -1,0 +1,222 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { RedisApprovalStore } from '../../../src/approvals/approval-store';
+import type { GateBlock } from '../../../src/approvals/replay-gate';
+import { createBatchManifest, payloadSha256 } from '../../../src/approvals/batch-manifest';
+import { silentLogger } from '../../../src/logger';
+import type { EndpointsDetails, ProbeResult, WebhookTarget } from '../../../src/probes';
+import { BullmqBackend } from '../../../src/queues/bullmq-backend';
+import type { RedisBatchJournal } from '../../../src/runbook/replay/journal';
+import { runApprovedBatch, type RunApprovedDeps } from '../../../src/runbook/replay/run-approved-batch';
+import { manifestInput } from '../../approvals/fixtures';
+import { seedFailedFast } from '../../helpers/bullmq-fixtures';
+import { testRedis } from '../../helpers/redis';
+import { QUEUE, cleanReplayScope, freshReplayScope, movesOutOfFailed } from './helpers';
+
+const hook = (i: number) => ({
+  tenantId: 'acme',
+  webhookId: `wh-${i}`,
+  url: `https://a.example/hooks/${i}`,
+  event: 'call.ended',
+  body: {},
+});
+
+/** Every host healthy, or every host down. */
+function endpoints(down: boolean) {
+  return (targets: readonly WebhookTarget[]): Promise<ProbeResult<EndpointsDetails>> => {
+    const hosts = [...new Set(targets.map((t) => new URL(t.url).host))];
+    return Promise.resolve({
+      probe: 'webhook-endpoints',
+      status: down ? 'degraded' : 'ok',
+      reason: down ? 'down' : 'up',
+      details: {
+        endpoints: hosts.map((host) => ({
+          host,
+          jobs: 1,
+          recentStatusCodes: {},
+          head: { status: down ? 503 : 200 },
+          status: down ? ('down' as const) : ('ok' as const),
+        })),
+      },
+    });
+  };
+}
+
+describe('runApprovedBatch', () => {
+  let redis: Redis;
+  let prefix: string;
+  let statePrefix: string;
+  let journal: RedisBatchJournal;
+  let queue: Queue;
+  let store: RedisApprovalStore;
+  let down: boolean;
+  let blocks: GateBlock[];
+
+  const deps = (): RunApprovedDeps => ({
+    store,
+    gate: { blocks: () => Promise.resolve(blocks) },
+    backend: new BullmqBackend({ connection: redis, prefix, logger: silentLogger }),
+    probes: {
+      webhookEndpoints: (targets) => endpoints(down)(targets),
+      recordings: () => Promise.reject(new Error('not expected')),
+      stripe: () => Promise.reject(new Error('not expected')),
+    },
+    connection: redis,
+    queuePrefix: prefix,
+    journal,
+    logger: silentLogger,
+    owner: 'test-host:1:run-approved',
+  });
+
+  /** Given-up webhook jobs in `failed`, and a pending batch of exactly them. */
+  async function plannedBatch(count: number) {
+    const ids = await seedFailedFast({
+      redis,
+      prefix,
+      queue: QUEUE,
+      count,
+      name: 'deliver-webhook',
+      dataFor: hook,
+      failedReason: 'HTTP 503 from tenant endpoint',
+      attempts: 3,
+    });
+    const jobs = [];
+    for (const id of ids) {
+      jobs.push({ id, payloadSha256: payloadSha256(await redis.hget(`${prefix}:${QUEUE}:${id}`, 'data')) });
+    }
+    const manifest = createBatchManifest(manifestInput({ queue: QUEUE, jobs, requestedBy: 'U-REQ' }));
+    const { manifestHash } = await store.create(manifest);
+    return { ids, batchId: manifest.id, manifestHash };
+  }
+
+  async function approve(batchId: string, manifestHash: string) {
+    const decided = await store.decide(batchId, {
+      decision: 'approve',
+      userId: 'U-APP',
+      userAllowed: true,
+      manifestHash,
+    });
+    expect(decided.code).toBe('approved');
+  }
+
+  async function nothingMoved(count: number) {
+    expect(await redis.zcard(`${prefix}:${QUEUE}:failed`)).toBe(count);
+    expect(await redis.llen(`${prefix}:${QUEUE}:wait`)).toBe(0);
+    expect(await movesOutOfFailed(redis, prefix, QUEUE)).toEqual(new Map());
+  }
+
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  beforeEach(() => {
+    ({ prefix, statePrefix, journal, queue } = freshReplayScope(redis));
+    store = new RedisApprovalStore(redis, `${statePrefix}:approvals`, silentLogger);
+    down = false;
+    blocks = [];
+  });
+  afterEach(() => cleanReplayScope(redis, { prefix, statePrefix, queue }));
+  afterAll(() => redis.quit());
+
+  it('claims nothing and moves nothing when the batch is not approved', async () => {
+    const { batchId } = await plannedBatch(3);
+
+    const result = await runApprovedBatch(deps(), batchId);
+
+    expect(result.kind).toBe('not-claimed');
+    expect(result.kind === 'not-claimed' ? result.claim.code : undefined).toBe('not-approved');
+    expect((await store.get(batchId))?.state).toBe('pending');
+    expect(await journal.entries(batchId)).toEqual(new Map());
+    await nothingMoved(3);
+  });
+
+  it('ends the batch failed with the reason, moving nothing, when a precondition fails right before execution', async () => {
+    const { batchId, manifestHash } = await plannedBatch(3);
+    await approve(batchId, manifestHash);
+    down = true;
+
+    const result = await runApprovedBatch(deps(), batchId);
+
+    expect(result.kind).toBe('precondition-failed');
+    const record = await store.get(batchId);
+    expect(record?.state).toBe('failed');
+    expect(record?.summary).toBe(
+      'not run: preconditions failed right before execution: webhooks: endpoint a.example is down (HTTP 503)',
+    );
+    expect(await journal.entries(batchId)).toEqual(new Map());
+    await nothingMoved(3);
+  });
+
+  it('ends the batch failed, moving nothing, when a sample of its cohort failed since the plan', async () => {
+    const { batchId, manifestHash } = await plannedBatch(2);
+    await approve(batchId, manifestHash);
+    blocks = [
+      {
+        workflow: 'webhooks',
+        state: 'failed',
+        cohortKey: 'tenant=acme',
+        cohort: { tenant: 'acme' },
+        sampleId: 's-1',
+        at: Date.now(),
+        by: 'U-OPS',
+        failures: [{ jobId: '1', check: 'well-formed', reason: 'url is missing' }],
+      },
+    ];
+
+    const result = await runApprovedBatch(deps(), batchId);
+
+    expect(result.kind).toBe('precondition-failed');
+    const record = await store.get(batchId);
+    expect(record?.state).toBe('failed');
+    expect(record?.summary).toMatch(/^not run: .*cohort tenant=acme failed its checks since the plan/);
+    await nothingMoved(2);
+  });
+
+  it("replays exactly the manifest's jobs and ends the batch done with the count", async () => {
+    const { ids, batchId, manifestHash } = await plannedBatch(3);
+    // Another given-up job of the queue, not in the batch.
+    const [outsider] = await seedFailedFast({
+      redis,
+      prefix,
+      queue: QUEUE,
+      count: 1,
+      name: 'deliver-webhook',
+      dataFor: hook,
+      failedReason: 'HTTP 503 from tenant endpoint',
+      attempts: 3,
+    });
+    await approve(batchId, manifestHash);
+    const progress: [number, number][] = [];
+
+    const result = await runApprovedBatch(deps(), batchId, (done, total) => progress.push([done, total]));
+
+    expect(result.kind).toBe('executed');
+    expect(result.kind === 'executed' ? result.outcomes : undefined).toEqual(
+      ids.map((jobId) => ({ jobId, status: 'replayed' })),
+    );
+    const record = await store.get(batchId);
+    expect(record).toEqual(expect.objectContaining({ state: 'done', summary: '3 of 3 replayed' }));
+    expect(progress).toEqual(
+      expect.arrayContaining([
+        [1, 3],
+        [2, 3],
+      ]),
+    );
+    expect(progress.at(-1)).toEqual([3, 3]);
+    const moves = await movesOutOfFailed(redis, prefix, QUEUE);
+    expect(ids.map((id) => moves.get(id))).toEqual([1, 1, 1]);
+    expect(moves.has(outsider!)).toBe(false);
+    expect(await redis.zrange(`${prefix}:${QUEUE}:failed`, '0', '-1')).toEqual([outsider]);
+  });
+
+  it('runs a batch once: a second call is not claimed and moves nothing more', async () => {
+    const { ids, batchId, manifestHash } = await plannedBatch(2);
+    await approve(batchId, manifestHash);
+    await runApprovedBatch(deps(), batchId);
+
+    const again = await runApprovedBatch(deps(), batchId);
+
+    expect(again.kind).toBe('not-claimed');
+    const moves = await movesOutOfFailed(redis, prefix, QUEUE);
+    expect(ids.map((id) => moves.get(id))).toEqual([1, 1]);
+  });
+});
