@@ -189,18 +189,19 @@ function summaryText(view: ApprovalView): string {
     `*Ladder* batch ${ladder.batchNumber}, at most ${count(ladder.maxSize)} ${plural(ladder.maxSize, 'job')}: limited by ${reason}`,
     `*Expires* ${slackDate(manifest.expiresAt)}`,
   ];
+  if (!manifest.dryRun) {
+    lines.push(
+      `Needs approval by an allowed approver other than <@${escapeMrkdwn(manifest.requestedBy)}>. ${manifest.kind === 'enqueue' ? 'Approving adds exactly these jobs, once each.' : 'Approving replays exactly these jobs, once.'}`,
+    );
+  }
   if (view.touches) lines.push(`*Touches* ${touchesText(view.touches)}`);
   if (view.preconditions && view.preconditions.length > 0) {
     lines.push(
       `*Preconditions* ${view.preconditions.map((p) => `:heavy_check_mark: ${externalText(p)}`).join('  ')}`,
     );
   }
+  // Notes come from outside and may be long: they go last, so only they can be cut.
   for (const note of view.notes ?? []) lines.push(`:information_source: ${externalText(note)}`);
-  if (!manifest.dryRun) {
-    lines.push(
-      `Needs approval by an allowed approver other than <@${escapeMrkdwn(manifest.requestedBy)}>. ${manifest.kind === 'enqueue' ? 'Approving adds exactly these jobs, once each.' : 'Approving replays exactly these jobs, once.'}`,
-    );
-  }
   return truncate(lines.join('\n'), LIMITS.sectionText);
 }
 

@@ -37,8 +37,14 @@ const containerSchema = z.object({
 export function clickedIn(body: { container: unknown; channel?: { id: string } }): {
   channelId?: string;
   threadTs?: string;
+  /** The clicked message itself. */
+  messageTs?: string;
 } {
   const container = containerSchema.safeParse(body.container);
   const data = container.success ? container.data : {};
-  return { channelId: body.channel?.id ?? data.channel_id, threadTs: data.thread_ts ?? data.message_ts };
+  return {
+    channelId: body.channel?.id ?? data.channel_id,
+    threadTs: data.thread_ts ?? data.message_ts,
+    messageTs: data.message_ts,
+  };
 }

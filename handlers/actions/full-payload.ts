@@ -3,7 +3,7 @@ import { escapeMrkdwn } from '../../blocks/text';
 import { UsageError } from '../../src/errors';
 import type { HandlerServices } from '../../src/services';
 import { clickedIn, parseButtonValue, workflowIdIn } from './button-value';
-import type { ButtonArgs } from './show-samples';
+import type { ButtonArgs } from './types';
 
 /**
  * "Full payload" on a truncated sample: the whole redacted payload as a

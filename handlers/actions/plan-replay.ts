@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { HandlerServices } from '../../src/services';
 import { postReplayPlan } from '../replay/post-plan';
 import { clickedIn, parseButtonValue, workflowIdIn } from './button-value';
-import type { ButtonArgs } from './show-samples';
+import type { ButtonArgs } from './types';
 
 /** "Plan replay (canary)" on a diagnosis: the same as `/stuckjobs replay <workflow>` with no filters. */
 export function planReplay(services: HandlerServices) {

@@ -1,15 +1,16 @@
 import { approvalButtonValue, approvalOutcomeMessage } from '../../blocks/approval';
+import { decisionRefusalText } from '../../blocks/decision-refusal';
 import { noticeMessage } from '../../blocks/notice';
 import type { ApproverDirectory } from '../../src/approvals/approvers';
 import type { BatchMessage } from '../../src/approvals/batch-messages';
-import type { Decision, DecideCode } from '../../src/approvals/approval-types';
-import type { DecideBatchResult } from '../../src/runbook/replay/decide-batch';
+import type { ApprovalRecord, Decision } from '../../src/approvals/approval-types';
+import type { Logger } from '../../src/logger';
 import type { HandlerServices } from '../../src/services';
-import { postChecked } from '../post-message';
+import { startRecovery } from '../replay/resume';
 import { runApproved, updateMessage } from '../replay/run-batch';
-import { tell } from '../tell';
+import { tell, tellThread } from '../tell';
 import { clickedIn } from './button-value';
-import type { ButtonArgs } from './show-samples';
+import type { ButtonArgs } from './types';
 
 /**
  * Never built from the value itself: an unparseable value still leaves a
@@ -17,32 +18,8 @@ import type { ButtonArgs } from './show-samples';
  */
 const TAMPERED_BATCH_ID = '(unreadable button value)';
 
-function refusalText(code: DecideCode, outcome: DecideBatchResult): string {
-  const manifest = outcome.record?.manifest;
-  switch (code) {
-    case 'self-approval':
-      return 'You asked for this batch, so you cannot approve or deny it: a second person must.';
-    case 'not-an-approver':
-      return `You cannot decide replay batches: ${outcome.approverReason}.`;
-    case 'hash-mismatch':
-      return 'This button belongs to a different version of the plan, so nothing was approved. Plan the batch again with `/stuckjobs replay`.';
-    case 'precondition-failed':
-      return 'Not approved: a precondition fails right now. The batch stays open until it expires; approve again once the upstream is healthy.';
-    case 'expired':
-      return `Batch ${manifest?.batchNumber ?? ''} expired before a decision: nothing was replayed. Plan it again with \`/stuckjobs replay ${manifest?.workflow ?? '<workflow>'}\`.`;
-    case 'not-pending': {
-      const who = outcome.result.decidedBy ? ` by <@${outcome.result.decidedBy}>` : '';
-      return `This batch was already ${outcome.result.state ?? 'decided'}${who}: nothing more to do.`;
-    }
-    case 'dry-run':
-      return 'This is a dry run: there is nothing to approve. Plan the batch without `--dry-run` to replay it.';
-    case 'not-found':
-      return 'That approval button is damaged, altered or too old: nothing was approved. Ask the requester to plan the batch again with `/stuckjobs replay <workflow>`.';
-    case 'approved':
-    case 'denied':
-      return '';
-  }
-}
+/** Long enough for a Redis blip to pass and the failed run's lease to lapse. */
+const RETRY_AFTER_FAILURE_MS = 31_000;
 
 /**
  * Approve and Deny on an approval request. Every rule is enforced on the
@@ -55,73 +32,95 @@ export function replayDecision(services: HandlerServices, decision: Decision, di
     const userId = body.user.id;
     const log = services.logger.child({ user: userId, decision });
     const value = approvalButtonValue.safeParse(action.value);
-    const request = value.success
-      ? { batchId: value.data.b, manifestHash: value.data.h, userId, decision }
-      : { batchId: TAMPERED_BATCH_ID, manifestHash: '', userId, decision };
     if (!value.success) log.warn('approval button value failed validation');
-    const outcome = await services.decideBatch(directory, request);
+    const outcome = await services.decideBatch(
+      directory,
+      value.success
+        ? { batchId: value.data.b, manifestHash: value.data.h, userId, decision }
+        : { batchId: TAMPERED_BATCH_ID, manifestHash: '', userId, decision },
+    );
     const { result, record } = outcome;
-    log.info({ batchId: request.batchId, code: result.code }, 'approval click decided');
+    log.info({ batchId: record?.manifest.id, code: result.code }, 'approval click decided');
 
     if (result.code !== 'approved' && result.code !== 'denied') {
-      await tell(
-        respond,
-        noticeMessage({
-          tone: 'refused',
-          message: refusalText(result.code, outcome),
-          details: outcome.preconditionReasons,
-        }),
-      );
-      if (result.code === 'expired' && record)
-        await showOutcome(services, client, record, 'expired', userId, Date.now());
+      const message = decisionRefusalText({
+        code: result.code,
+        approverReason: outcome.approverReason,
+        ...(record ? { manifest: record.manifest } : {}),
+        ...(result.state ? { state: result.state } : {}),
+        ...(result.decidedBy ? { decidedBy: result.decidedBy } : {}),
+      });
+      await tell(respond, noticeMessage({ tone: 'refused', message, details: outcome.preconditionReasons }));
+      if (result.code === 'expired' && record) await showExpired(services, client, log, record, userId);
       return;
     }
     if (!record) return;
     const where = await whereIs(services, record.manifest.id, body);
     if (!where) {
+      // Decided and audited; without the message there is nothing to edit, so say so rather than go quiet.
       log.error({ batchId: record.manifest.id }, 'approval message location unknown');
+      await tell(
+        respond,
+        noticeMessage({
+          tone: 'refused',
+          message: `Recorded, but I cannot find the approval request in Slack; ${result.code === 'approved' ? 'the batch runs when recovery next passes' : 'nothing was replayed'}.`,
+        }),
+      );
+      if (result.code === 'approved') startRecovery(services, client, log);
       return;
     }
     const at = result.decidedAt ?? Date.now();
     if (result.code === 'denied') {
-      await updateMessage(
-        client,
-        log,
-        where,
-        approvalOutcomeMessage({ manifest: record.manifest, outcome: 'denied', by: userId, at }),
-      );
-      await postChecked(
-        client,
-        log,
-        { channel: where.channelId, threadTs: where.threadTs },
-        noticeMessage({
-          tone: 'refused',
-          mention: record.manifest.requestedBy,
-          message: `Batch ${record.manifest.batchNumber} of ${record.manifest.workflow} was denied by a second approver: nothing was replayed. Sample again or plan a different batch.`,
-        }),
-      );
+      await announceDenial(client, log, where, record, userId, at);
       return;
     }
-    await runApproved(services, { client, where, record, approvedBy: userId, approvedAt: at });
+    try {
+      await runApproved(services, { client, where, record, approvedBy: userId, approvedAt: at });
+    } catch (err) {
+      // The batch stopped mid-way (Redis gone, lease lost): its journal stays unfinished, and
+      // recovery finishes it once things answer again, without waiting for a restart.
+      startRecovery(services, client, log, RETRY_AFTER_FAILURE_MS, RETRY_AFTER_FAILURE_MS);
+      throw err;
+    }
   };
 }
 
-async function showOutcome(
-  services: HandlerServices,
+async function announceDenial(
   client: ButtonArgs['client'],
-  record: NonNullable<DecideBatchResult['record']>,
-  outcome: 'expired',
+  log: Logger,
+  where: BatchMessage,
+  record: ApprovalRecord,
   by: string,
   at: number,
 ): Promise<void> {
+  const { manifest } = record;
+  await updateMessage(client, log, where, approvalOutcomeMessage({ manifest, outcome: 'denied', by, at }));
+  const withdrawn = by === manifest.requestedBy;
+  await tellThread(client, log, where, {
+    tone: 'refused',
+    mention: manifest.requestedBy,
+    message: withdrawn
+      ? `Batch ${manifest.batchNumber} of ${manifest.workflow} was withdrawn: nothing was replayed.`
+      : `Batch ${manifest.batchNumber} of ${manifest.workflow} was denied by a second approver: nothing was replayed. Sample again or plan a different batch.`,
+  });
+}
+
+async function showExpired(
+  services: HandlerServices,
+  client: ButtonArgs['client'],
+  log: Logger,
+  record: ApprovalRecord,
+  by: string,
+): Promise<void> {
   const where = await services.batchMessages.find(record.manifest.id);
   if (!where) return;
-  await updateMessage(
-    client,
-    services.logger,
-    where,
-    approvalOutcomeMessage({ manifest: record.manifest, outcome, by, at }),
-  );
+  const message = approvalOutcomeMessage({
+    manifest: record.manifest,
+    outcome: 'expired',
+    by,
+    at: Date.now(),
+  });
+  await updateMessage(client, log, where, message);
 }
 
 /** Where the request was posted; the clicked message when the record is gone (it names the same message). */
@@ -132,12 +131,7 @@ async function whereIs(
 ): Promise<BatchMessage | undefined> {
   const saved = await services.batchMessages.find(batchId);
   if (saved) return saved;
-  const { channelId, threadTs } = clickedIn(body);
-  const messageTs = body.message?.ts;
+  const { channelId, threadTs, messageTs } = clickedIn(body);
   if (!channelId || !messageTs) return undefined;
-  return {
-    channelId,
-    messageTs,
-    threadTs: (body.message?.thread_ts as string | undefined) ?? threadTs ?? messageTs,
-  };
+  return { channelId, messageTs, threadTs: threadTs ?? messageTs };
 }

@@ -1,11 +1,10 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { DEFAULT_SAMPLE } from '../../src/runbook/inspect/sample';
 import type { HandlerServices } from '../../src/services';
 import { postSamples } from '../post-samples';
 import { clickedIn, parseButtonValue, workflowIdIn } from './button-value';
 
-export type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+import type { ButtonArgs } from './types';
 
 /** "Show samples" on a diagnosis: default samples of the state the button names, into the incident thread. */
 export function showSamples(services: HandlerServices) {

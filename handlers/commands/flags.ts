@@ -16,8 +16,10 @@ export interface ReadFlags {
 /** Values come from the operator and end up in messages and Redis keys' neighbours: keep them short. */
 const MAX_VALUE = 200;
 
+/** At most 40 characters, with backticks made quotes, so the word cannot close the code span it is shown in. */
 export function shorten(word: string): string {
-  return word.length > 40 ? `${word.slice(0, 40)}…` : word.replace(/`/g, "'");
+  const short = word.length > 40 ? `${word.slice(0, 40)}…` : word;
+  return short.replace(/`/g, "'");
 }
 
 /**

@@ -20,6 +20,8 @@ export interface EnqueueCommand {
   /** The operator's ids (e.g. recording ids), in order, without repeats. */
   readonly ids: readonly string[];
   readonly tenant?: string;
+  /** `--batch N`: fewer than the ladder allows; the rest wait for the next batch. */
+  readonly batchSize?: number;
   readonly dryRun: boolean;
 }
 
@@ -50,10 +52,10 @@ const REPLAY_FLAGS: FlagSpec = {
   '--exclude': 'value',
   '--dry-run': 'switch',
 };
-const ENQUEUE_FLAGS: FlagSpec = { '--tenant': 'value', '--dry-run': 'switch' };
+const ENQUEUE_FLAGS: FlagSpec = { '--tenant': 'value', '--batch': 'value', '--dry-run': 'switch' };
 
 const REPLAY_USAGE = `Type \`${COMMAND} replay <workflow> [--tenant ID] [--reason TEXT] [--handler NAME] [--batch N] [--exclude tenant=ID] [--dry-run]\`.`;
-const ENQUEUE_USAGE = `Type \`${COMMAND} enqueue <workflow> <id> [id…] [--tenant ID] [--dry-run]\`.`;
+const ENQUEUE_USAGE = `Type \`${COMMAND} enqueue <workflow> <id> [id…] [--tenant ID] [--batch N] [--dry-run]\`.`;
 
 /**
  * Command text in, a command out, or a UsageError whose message says what to
@@ -150,9 +152,16 @@ function parseEnqueue(rest: readonly string[], workflowIds: readonly WorkflowId[
   const ids = [...new Set(flags.words.flatMap((word) => word.split(',')).filter(Boolean))];
   if (ids.length === 0) throw new UsageError(`Which ids? ${ENQUEUE_USAGE}`);
   const tenant = flags.values.get('--tenant');
+  const batchWord = flags.values.get('--batch');
   return {
     kind: 'enqueue',
-    request: { workflowId, ids, dryRun: flags.switches.has('--dry-run'), ...(tenant ? { tenant } : {}) },
+    request: {
+      workflowId,
+      ids,
+      dryRun: flags.switches.has('--dry-run'),
+      ...(tenant ? { tenant } : {}),
+      ...(batchWord !== undefined ? { batchSize: batchSizeOf(batchWord) } : {}),
+    },
   };
 }
 

@@ -17,16 +17,27 @@ export function slackApproverDirectory(
   now: () => number = Date.now,
 ): ApproverDirectory {
   const cache = new Map<string, { readonly at: number; readonly members: readonly string[] }>();
+  // Clicks that arrive while the first answer is on its way share that one call.
+  const inFlight = new Map<string, Promise<readonly string[]>>();
+  const ask = async (groupId: string): Promise<readonly string[]> => {
+    const answer = await client.usergroups.users.list({ usergroup: groupId });
+    if (!answer.ok || !Array.isArray(answer.users))
+      throw new Error(`usergroups.users.list: ${answer.error ?? 'no users'}`);
+    const members = answer.users.filter((id): id is string => typeof id === 'string');
+    cache.set(groupId, { at: now(), members });
+    return members;
+  };
   return {
-    async groupMembers(groupId: string): Promise<readonly string[]> {
+    groupMembers(groupId: string): Promise<readonly string[]> {
       const cached = cache.get(groupId);
-      if (cached && now() - cached.at < GROUP_CACHE_MS) return cached.members;
-      const answer = await client.usergroups.users.list({ usergroup: groupId });
-      if (!answer.ok || !Array.isArray(answer.users))
-        throw new Error(`usergroups.users.list: ${answer.error ?? 'no users'}`);
-      const members = answer.users.filter((id): id is string => typeof id === 'string');
-      cache.set(groupId, { at: now(), members });
-      return members;
+      if (cached && now() - cached.at < GROUP_CACHE_MS) return Promise.resolve(cached.members);
+      const pending =
+        inFlight.get(groupId) ??
+        ask(groupId).finally(() => {
+          inFlight.delete(groupId);
+        });
+      inFlight.set(groupId, pending);
+      return pending;
     },
   };
 }

@@ -78,12 +78,19 @@ export async function postReplayPlan(
     notes: plan.notes,
     ...(plan.touches ? { touches: plan.touches } : {}),
   });
-  const ts = await postChecked(
-    target.client,
-    log,
-    { channel: target.channelId, threadTs: session.threadTs },
-    message,
-  );
+  let ts: string;
+  try {
+    ts = await postChecked(
+      target.client,
+      log,
+      { channel: target.channelId, threadTs: session.threadTs },
+      message,
+    );
+  } catch (err) {
+    // A request nobody can see must not hold the replay's turn until it expires.
+    if (!manifest.dryRun) await services.withdrawBatch(manifest.id, plan.manifestHash, target.userId);
+    throw err;
+  }
   await services.batchMessages.save(manifest.id, {
     channelId: target.channelId,
     threadTs: session.threadTs,
@@ -112,6 +119,7 @@ export function postEnqueuePlan(
     cohort: request.tenant ? { tenant: request.tenant } : {},
     exclude: [],
     dryRun: request.dryRun,
+    ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}),
     enqueue: { ids: request.ids, ...(request.tenant ? { tenant: request.tenant } : {}) },
   });
 }

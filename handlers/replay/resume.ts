@@ -1,9 +1,8 @@
 import type { webApi } from '@slack/bolt';
-import { noticeMessage } from '../../blocks/notice';
 import type { Logger } from '../../src/logger';
 import { outcomeSummary } from '../../src/runbook/replay/run-approved-batch';
 import type { HandlerServices } from '../../src/services';
-import { postChecked } from '../post-message';
+import { tellThread } from '../tell';
 import { DEFAULT_LEASE_MS } from '../../src/runbook/replay/executor';
 import { runApproved, skippedLines } from './run-batch';
 
@@ -13,8 +12,8 @@ export interface ResumeReport {
   readonly failed: number;
   /** Approved just before a crash and run now. */
   readonly approvedRun: number;
-  /** Approved long before the restart: closed, the thread told to plan again. */
-  readonly lapsed: number;
+  /** Approved but left unsettled by a crash, and closed now (the thread is told why). */
+  readonly closed: number;
 }
 
 type RecoveryServices = Pick<HandlerServices, 'resumeUnfinished' | 'strandedApprovals' | 'batchMessages'> &
@@ -31,7 +30,7 @@ export async function resumeAndReport(
   logger: Logger,
 ): Promise<ResumeReport> {
   const results = await services.resumeUnfinished();
-  const report = { finished: 0, busy: 0, failed: 0, approvedRun: 0, lapsed: 0 };
+  const report = { finished: 0, busy: 0, failed: 0, approvedRun: 0, closed: 0 };
   for (const result of results) {
     report[result.status] += 1;
     if (result.status === 'busy') continue;
@@ -43,18 +42,13 @@ export async function resumeAndReport(
       );
       continue;
     }
-    const log = logger.child({ batchId: result.batch.id });
-    const line =
-      result.status === 'finished'
-        ? `Batch ${result.batch.id} was interrupted by a restart and has now finished: ${outcomeSummary(result.outcomes)}. No job was moved twice (journal).`
-        : `Batch ${result.batch.id} was interrupted by a restart and could not be finished yet (${result.error.message}); it is retried on the next start.`;
-    await postChecked(
-      client,
-      log,
-      { channel: where.channelId, threadTs: where.threadTs },
-      noticeMessage({
+    await settle(logger, result.batch.id, () =>
+      tellThread(client, logger.child({ batchId: result.batch.id }), where, {
         tone: result.status === 'finished' ? 'done' : 'refused',
-        message: line,
+        message:
+          result.status === 'finished'
+            ? `Batch ${result.batch.id} was interrupted by a restart and has now finished: ${outcomeSummary(result.outcomes)}. No job was moved twice (journal).`
+            : `Batch ${result.batch.id} was interrupted by a restart and could not be finished yet (${result.error.message}); it is retried on the next start.`,
         details: result.status === 'finished' ? skippedLines(result.outcomes) : [],
       }),
     );
@@ -67,9 +61,10 @@ async function resumeStrandedApprovals(
   services: RecoveryServices,
   client: webApi.WebClient,
   logger: Logger,
-  report: { approvedRun: number; lapsed: number },
+  report: { approvedRun: number; closed: number; busy: number },
 ): Promise<void> {
   const stranded = await services.strandedApprovals();
+  report.busy += stranded.busy;
   for (const record of stranded.toRun) {
     const where = await services.batchMessages.find(record.manifest.id);
     if (!where) {
@@ -77,28 +72,36 @@ async function resumeStrandedApprovals(
       continue;
     }
     report.approvedRun += 1;
-    await runApproved(services, {
-      client,
-      where,
-      record,
-      approvedBy: record.decidedBy ?? 'unknown',
-      approvedAt: record.decidedAt ?? Date.now(),
-    });
-  }
-  for (const record of stranded.lapsed) {
-    report.lapsed += 1;
-    const where = await services.batchMessages.find(record.manifest.id);
-    if (!where) continue;
-    await postChecked(
-      client,
-      logger,
-      { channel: where.channelId, threadTs: where.threadTs },
-      noticeMessage({
-        tone: 'refused',
-        mention: record.manifest.requestedBy,
-        message: `Batch ${record.manifest.batchNumber} of ${record.manifest.workflow} was approved, but the bot stopped before running it and came back too late to act on that approval: nothing was replayed. Plan it again with \`/stuckjobs replay ${record.manifest.workflow}\`.`,
+    await settle(logger, record.manifest.id, () =>
+      runApproved(services, {
+        client,
+        where,
+        record,
+        approvedBy: record.decidedBy ?? 'unknown',
+        approvedAt: record.decidedAt ?? Date.now(),
       }),
     );
+  }
+  for (const { record, line } of stranded.closed) {
+    report.closed += 1;
+    const where = await services.batchMessages.find(record.manifest.id);
+    if (!where) continue;
+    await settle(logger, record.manifest.id, () =>
+      tellThread(client, logger, where, {
+        tone: 'refused',
+        mention: record.manifest.requestedBy,
+        message: `Batch ${record.manifest.batchNumber} of ${record.manifest.workflow} ${line}`,
+      }),
+    );
+  }
+}
+
+/** One batch's report failing (a Slack error) must not keep the others unreported. */
+async function settle(logger: Logger, batchId: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    logger.error({ err, batchId }, 'could not report a recovered batch in its thread');
   }
 }
 
@@ -115,6 +118,7 @@ export function startRecovery(
   client: webApi.WebClient,
   logger: Logger,
   retryMs: number = DEFAULT_LEASE_MS + 1_000,
+  firstRunInMs = 0,
 ): { stop(): void; readonly done: Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -138,7 +142,10 @@ export function startRecovery(
     }
     finish();
   };
-  void run();
+  if (firstRunInMs > 0) {
+    timer = setTimeout(() => void run(), firstRunInMs);
+    timer.unref();
+  } else void run();
   return {
     done,
     stop: () => {

@@ -2,14 +2,13 @@ import type { webApi } from '@slack/bolt';
 import { approvalOutcomeMessage } from '../../blocks/approval';
 import type { BuiltMessage } from '../../blocks/diagnosis';
 import { findBlockKitViolations } from '../../blocks/limits';
-import { noticeMessage } from '../../blocks/notice';
 import type { ApprovalRecord } from '../../src/approvals/approval-types';
 import type { BatchMessage } from '../../src/approvals/batch-messages';
 import type { Logger } from '../../src/logger';
 import type { JobOutcome } from '../../src/runbook/replay/types';
 import { outcomeSummary } from '../../src/runbook/replay/run-approved-batch';
 import type { HandlerServices } from '../../src/services';
-import { postChecked } from '../post-message';
+import { tellThread } from '../tell';
 
 /** One edit a second at most: Slack's chat.update is rate limited, and a person cannot read faster. */
 export const PROGRESS_EDIT_MS = 1_000;
@@ -59,17 +58,13 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
   const { manifest } = record;
   const log = services.logger.child({ batchId: manifest.id, workflow: manifest.workflow });
   const base = { manifest, outcome: 'approved' as const, by: context.approvedBy, at: context.approvedAt };
-  await updateMessage(
-    client,
-    log,
-    where,
-    approvalOutcomeMessage({ ...base, progress: { done: 0, total: manifest.jobs.length } }),
-  );
 
-  let lastEdit = Date.now();
+  // Edits start only once this run holds the claim (the engine reports 0 done then):
+  // a caller that lost the claim must never overwrite the winner's result.
+  let lastEdit = 0;
   let edits: Promise<void> = Promise.resolve();
   const onProgress = (done: number, total: number) => {
-    if (done === total || Date.now() - lastEdit < PROGRESS_EDIT_MS) return;
+    if (done === total || (done > 0 && Date.now() - lastEdit < PROGRESS_EDIT_MS)) return;
     lastEdit = Date.now();
     // Chained so edits land in order; the executor never waits for Slack.
     edits = edits.then(() =>
@@ -89,7 +84,7 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
       approvalOutcomeMessage({
         ...base,
         result: {
-          line: 'stopped before the end. Every job is journaled: the bot finishes the batch when it restarts, without moving any job twice.',
+          line: 'stopped before the end. Every job is journaled: the bot finishes the batch once Redis answers again (or when it restarts), without moving any job twice.',
         },
       }),
     );
@@ -104,21 +99,16 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
   const line =
     result.kind === 'executed'
       ? outcomeSummary(result.outcomes)
-      : 'not run: the preconditions failed right before execution, nothing was replayed';
+      : 'not run: a precondition or a sample check failed right before execution; nothing was replayed';
   const details = result.kind === 'executed' ? skippedLines(result.outcomes) : result.reasons;
   await updateMessage(client, log, where, approvalOutcomeMessage({ ...base, result: { line, details } }));
-  await postChecked(
-    client,
-    log,
-    { channel: where.channelId, threadTs: where.threadTs },
-    noticeMessage({
-      tone: result.kind === 'executed' ? 'done' : 'refused',
-      mention: manifest.requestedBy,
-      message:
-        result.kind === 'executed'
-          ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. When its jobs have completed, plan the next batch with \`/stuckjobs replay ${manifest.workflow}\`.`
-          : `Batch ${manifest.batchNumber} of ${manifest.workflow} was approved but not run: the preconditions failed right before execution.`,
-      details: result.kind === 'executed' ? [] : result.reasons,
-    }),
-  );
+  await tellThread(client, log, where, {
+    tone: result.kind === 'executed' ? 'done' : 'refused',
+    mention: manifest.requestedBy,
+    message:
+      result.kind === 'executed'
+        ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. When its jobs have completed, plan the next batch with \`/stuckjobs replay ${manifest.workflow}\`.`
+        : `Batch ${manifest.batchNumber} of ${manifest.workflow} was approved but not run: a precondition or a sample check failed right before execution.`,
+    details: result.kind === 'executed' ? [] : result.reasons,
+  });
 }

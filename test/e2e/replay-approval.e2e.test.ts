@@ -96,6 +96,14 @@ describe('replay approval end to end', () => {
       ]),
     );
   };
+  const manifestJobs = async (batchId: string) =>
+    (
+      JSON.parse(
+        (await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'manifest')) ?? '{}',
+      ) as {
+        jobs: { id: string }[];
+      }
+    ).jobs.map((job) => job.id);
   const audit = async (batchId: string) =>
     (await readAudit(redis, `${harness.config.statePrefix}:audit`, { batchId })).map((e) => [
       e.action,
@@ -173,7 +181,9 @@ describe('replay approval end to end', () => {
     expect(request).toContain(
       `*Touches* tenant \`${tenantId}\` ×3 · reason \`HTTP 503\` ×3 · host \`127.0.0.1:`,
     );
-    expect(request).toContain(':heavy_check_mark: the tenant endpoint(s) of all 3 jobs answer healthy now');
+    expect(request).toContain(
+      ':heavy_check_mark: the 1 tenant endpoint(s) of these 3 jobs answer healthy now',
+    );
     const message = driver.messageText(batch.ts);
     expect(message).toContain(`*Approved* by <@${APPROVER}>`);
     expect(message).toContain('3 of 3 replayed');
@@ -308,6 +318,25 @@ describe('replay approval end to end', () => {
     await driver.click(batch.ts, 'approve', APPROVER);
     await driver.waitForState(batch.batchId, 'done');
     for (const id of ids) expect(await timesWaiting(id)).toBe(1);
+  });
+
+  it('refuses an approval when a sample of the cohort failed its checks after the plan', async () => {
+    await driver.newIncident();
+    const { tenantId, ids } = await givenUp(2);
+    const batch = await planned(tenantId, '--batch 1');
+    const [inBatch] = await manifestJobs(batch.batchId);
+    const other = ids.find((id) => id !== inBatch)!;
+    const data = JSON.parse((await redis.hget(key(other), 'data'))!) as Record<string, unknown>;
+    await redis.hset(key(other), 'data', JSON.stringify({ ...data, url: 'not a url' }));
+    await driver.sample(`sample webhooks 10 --tenant ${tenantId}`);
+
+    const seen = driver.ephemeralsOf(APPROVER).length;
+    await driver.click(batch.ts, 'approve', APPROVER);
+    const refusal = await driver.nextEphemeral(APPROVER, seen);
+    expect(refusal).toContain('Not approved');
+    expect(refusal).toContain(`cohort tenant=${tenantId} failed its checks since the plan`);
+    expect(await driver.stateOf(batch.batchId)).toBe('pending');
+    expect(await inFailed(inBatch!)).toBe(true);
   });
 
   it('shows a dry run without buttons and changes nothing in the queue', async () => {

@@ -44,6 +44,17 @@ export class ReplayDriver {
     return tsOf(post);
   }
 
+  /** `/stuckjobs sample …`: resolves once the samples are posted (the gate is recorded by then). */
+  async sample(text: string): Promise<RecordedCall> {
+    const before = this.harness.emulator.calls.length;
+    await this.harness.emulator.sendSlashCommand({ text });
+    return this.harness.emulator.waitForCall(
+      'chat.postMessage',
+      (c) => after(this.harness, before)(c) && blocksOf(c).some((b) => b.block_id === BlockId.samplesGate),
+      20_000,
+    );
+  }
+
   /** A slash command from the requester; the answer is the posted approval request or the ephemeral refusal. */
   async plan(text: string, user: string = SANDBOX_IDS.requester): Promise<PlanAnswer> {
     const before = this.harness.emulator.calls.length;

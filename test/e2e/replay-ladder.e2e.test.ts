@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import nock from 'nock';
+import { readAudit } from '../../src/approvals/audit';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
@@ -92,6 +93,10 @@ describe('replay ladder and eligibility end to end', () => {
 
     expect(refusal(await driver.plan('replay webhooks --tenant t-ladder --batch 11'))).toContain(
       'The first batch of a replay is at most 10 jobs. Asked for 11; choose 10 or fewer.',
+    );
+    const audited = await readAudit(redis, `${harness.config.statePrefix}:audit`, {});
+    expect(audited.at(-1)).toEqual(
+      expect.objectContaining({ action: 'plan', actor: SANDBOX_IDS.requester, result: 'ladder' }),
     );
     const canary = posted(await driver.plan('replay webhooks --tenant t-ladder'));
     const canaryJobs = await manifestJobs(redis, harness.config.statePrefix, canary.batchId);

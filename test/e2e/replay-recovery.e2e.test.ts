@@ -152,6 +152,54 @@ describe('replay recovery at start, end to end', () => {
     expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('failed');
     for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
     const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
-    expect(notes.some((t) => t.includes('came back too late to act on that approval'))).toBe(true);
+    expect(notes.some((t) => t.includes('too late to act on that approval: nothing was replayed'))).toBe(
+      true,
+    );
+  });
+
+  it('closes a batch claimed by a run that died before its journal, after the grace, moving nothing', async () => {
+    skewMs = 0;
+    const { ids, batchId, thread } = await approvedNotClaimed('t-noj');
+    const store = new RedisApprovalStore(redis, harness.config.statePrefix, silentLogger);
+    expect((await store.claimForExecution(batchId, 'dead-bot')).code).toBe('claimed');
+    // Within the grace it may be a live run checking its preconditions: left alone, counted busy.
+    const early = await harness.services.strandedApprovals();
+    expect(early.busy).toBe(1);
+    expect(early.closed).toEqual([]);
+    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('executing');
+    skewMs = 3 * 60_000;
+    try {
+      await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+    } finally {
+      skewMs = 0;
+    }
+    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('failed');
+    expect(await store.unsettled()).not.toContain(batchId);
+    for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
+    const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
+    expect(notes.some((t) => t.includes('the bot stopped before moving any job: nothing was replayed'))).toBe(
+      true,
+    );
+  });
+
+  it('closes as done a batch whose journal finished but whose run died before closing it', async () => {
+    skewMs = 0;
+    const { ids, batchId } = await approvedNotClaimed('t-closed');
+    const store = new RedisApprovalStore(redis, harness.config.statePrefix, silentLogger);
+    expect((await store.claimForExecution(batchId, 'dead-bot')).code).toBe('claimed');
+    const record = await store.get(batchId);
+    const journal = new RedisBatchJournal(redis, harness.config.statePrefix, silentLogger);
+    const batch = batchFromManifest(record!.manifest, prefix);
+    await journal.begin(batch);
+    for (const job of batch.jobs)
+      await journal.write(batchId, job.id, { status: 'skipped', at: Date.now(), reason: 'no longer failed' });
+    await journal.finish(batchId);
+
+    await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('done');
+    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'summary')).toBe(
+      '0 of 2 replayed; left out: 2 no longer failed (closed after a restart)',
+    );
+    for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
   });
 });

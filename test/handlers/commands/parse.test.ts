@@ -152,6 +152,13 @@ describe('parseCommandText', () => {
       });
     });
 
+    it('reads --batch to enqueue fewer ids than the ladder allows', () => {
+      expect(parseCommandText('enqueue recordings a b c --tenant t --batch 2 --dry-run', ids)).toEqual({
+        kind: 'enqueue',
+        request: { workflowId: 'recordings', ids: ['a', 'b', 'c'], tenant: 't', batchSize: 2, dryRun: true },
+      });
+    });
+
     it('needs at least one id', () => {
       expect(usageErrorFor('enqueue recordings --tenant T')).toMatch(
         /^Which ids\? Type `\/stuckjobs enqueue/,
