@@ -25,6 +25,17 @@ export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
 /** A thread line, not a report: the journal (next issue) holds the per-job detail. */
 const MAX_SUMMARY = 2_000;
 
+/** One audit line for an attempt that never reached a batch record. */
+export interface AuditAttempt {
+  readonly action: AuditAction;
+  readonly actor: string;
+  readonly result: string;
+  readonly detail: string;
+  readonly batchId?: string;
+  /** Epoch ms; the store's clock when absent. */
+  readonly at?: number;
+}
+
 /** The batches and the audit trail of one bot; a port, so tests and the sandbox may fake it. */
 export interface ApprovalStore {
   create(manifest: BatchManifest): Promise<CreateResult>;
@@ -33,14 +44,7 @@ export interface ApprovalStore {
   claimForExecution(batchId: string, workerId: string): Promise<ClaimResult>;
   finish(batchId: string, outcome: FinishOutcome, summary: string): Promise<FinishResult>;
   auditTrail(batchId: string): Promise<AuditEntry[]>;
-  auditAttempt(entry: {
-    readonly action: AuditAction;
-    readonly actor: string;
-    readonly result: string;
-    readonly detail: string;
-    readonly batchId?: string;
-    readonly at?: number;
-  }): Promise<void>;
+  auditAttempt(entry: AuditAttempt): Promise<void>;
   /** Ids of batches approved and not finished (a crash anywhere between the two leaves one here). */
   unsettled(): Promise<string[]>;
   forgetUnsettled(batchId: string): Promise<void>;
@@ -248,14 +252,7 @@ export class RedisApprovalStore implements ApprovalStore {
    * An attempt that never reached a batch record (a refused plan, a malformed
    * button value): still one audit line, with no batch state to move.
    */
-  async auditAttempt(entry: {
-    readonly action: AuditAction;
-    readonly actor: string;
-    readonly result: string;
-    readonly detail: string;
-    readonly batchId?: string;
-    readonly at?: number;
-  }): Promise<void> {
+  async auditAttempt(entry: AuditAttempt): Promise<void> {
     await this.redis.xadd(
       this.auditKey,
       'MAXLEN',

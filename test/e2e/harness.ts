@@ -90,3 +90,17 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
   };
 }
+
+/** A clock a test can move forward (an expiry, a lapsed approval) without waiting. */
+export function movableClock(): { readonly clock: Clock; skew(ms: number): void } {
+  let skewMs = 0;
+  return {
+    clock: {
+      now: () => Date.now() + skewMs,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+    skew: (ms) => {
+      skewMs = ms;
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { SANDBOX_IDS } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { startHarness, type Harness } from './harness';
+import { movableClock, startHarness, type Harness } from './harness';
 import { ReplayDriver } from './replay-driver';
 
 const QUEUE = 'webhook-delivery';
@@ -26,8 +26,8 @@ describe('replay approval end to end', () => {
   let redis: Redis;
   let driver: ReplayDriver;
   let tenantCount = 0;
-  /** Added to the engine's clock: moves time past an expiry without waiting for it. */
-  let skewMs = 0;
+  /** Moves the engine's time past an expiry without waiting for it. */
+  const time = movableClock();
 
   beforeAll(async () => {
     redis = testRedis();
@@ -40,10 +40,7 @@ describe('replay approval end to end', () => {
         // A group (resolved through usergroups.users.list) and one user listed directly.
         APPROVERS: `${SANDBOX_IDS.approvers},${SECOND_APPROVER}`,
       },
-      clock: {
-        now: () => Date.now() + skewMs,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      },
+      clock: time.clock,
     });
     driver = new ReplayDriver(harness, redis);
   }, 60_000);
@@ -57,7 +54,7 @@ describe('replay approval end to end', () => {
 
   beforeEach(() => {
     tenantStatus = 200;
-    skewMs = 0;
+    time.skew(0);
   });
 
   /** Given-up jobs of a tenant of their own, so each test plans only its jobs. */
@@ -244,7 +241,7 @@ describe('replay approval end to end', () => {
     const { tenantId, ids } = await givenUp(1);
     const batch = await planned(tenantId);
     // The clock moving past the expiry, without waiting 15 minutes.
-    skewMs = harness.config.replay.approvalTtlMs + 1_000;
+    time.skew(harness.config.replay.approvalTtlMs + 1_000);
     const seen = driver.ephemeralsOf(APPROVER).length;
     await driver.click(batch.ts, 'approve', APPROVER);
     expect(await driver.nextEphemeral(APPROVER, seen)).toContain('expired before a decision');

@@ -8,7 +8,7 @@ import { RedisBatchJournal } from '../../src/runbook/replay/journal';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { startHarness, type Harness } from './harness';
+import { movableClock, startHarness, type Harness } from './harness';
 import { ReplayDriver } from './replay-driver';
 
 const QUEUE = 'webhook-delivery';
@@ -23,14 +23,14 @@ describe('replay recovery at start, end to end', () => {
   let harness: Harness;
   let tenant: Loopback;
   let redis: Redis;
-  let skewMs = 0;
+  const time = movableClock();
 
   beforeAll(async () => {
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
       env: { QUEUE_PREFIX: prefix, TREND_WINDOW_MS: '50', APPROVERS: SANDBOX_IDS.approver },
-      clock: { now: () => Date.now() + skewMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      clock: time.clock,
     });
   }, 60_000);
 
@@ -127,8 +127,27 @@ describe('replay recovery at start, end to end', () => {
     return { ids, batchId: plan.batchId, thread };
   }
 
+  /** A restart `laterMs` from now: recovery runs to its end at that time. */
+  async function recoverAt(laterMs: number): Promise<void> {
+    time.skew(laterMs);
+    try {
+      await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+    } finally {
+      time.skew(0);
+    }
+  }
+
+  const stateOf = (batchId: string) => redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state');
+
+  /** Nothing was replayed and the thread says why. */
+  async function nothingMovedAndSaid(ids: readonly string[], thread: string, said: string): Promise<void> {
+    for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
+    const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
+    expect(notes.some((t) => t.includes(said))).toBe(true);
+  }
+
   it('runs a batch approved just before a crash, once, when the bot comes back', async () => {
-    skewMs = 0;
+    time.skew(0);
     const { ids, batchId } = await approvedNotClaimed('t-stranded');
     await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
     expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('done');
@@ -141,24 +160,15 @@ describe('replay recovery at start, end to end', () => {
   });
 
   it('closes an approval that lapsed while the bot was down, moves nothing, and says to plan again', async () => {
-    skewMs = 0;
+    time.skew(0);
     const { ids, batchId, thread } = await approvedNotClaimed('t-lapsed');
-    skewMs = harness.config.replay.approvalTtlMs + 60_000;
-    try {
-      await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
-    } finally {
-      skewMs = 0;
-    }
-    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('failed');
-    for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
-    const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
-    expect(notes.some((t) => t.includes('too late to act on that approval: nothing was replayed'))).toBe(
-      true,
-    );
+    await recoverAt(harness.config.replay.approvalTtlMs + 60_000);
+    expect(await stateOf(batchId)).toBe('failed');
+    await nothingMovedAndSaid(ids, thread, 'too late to act on that approval: nothing was replayed');
   });
 
   it('closes a batch claimed by a run that died before its journal, after the grace, moving nothing', async () => {
-    skewMs = 0;
+    time.skew(0);
     const { ids, batchId, thread } = await approvedNotClaimed('t-noj');
     const store = new RedisApprovalStore(redis, harness.config.statePrefix, silentLogger);
     expect((await store.claimForExecution(batchId, 'dead-bot')).code).toBe('claimed');
@@ -166,24 +176,15 @@ describe('replay recovery at start, end to end', () => {
     const early = await harness.services.strandedApprovals();
     expect(early.busy).toBe(1);
     expect(early.closed).toEqual([]);
-    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('executing');
-    skewMs = 3 * 60_000;
-    try {
-      await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
-    } finally {
-      skewMs = 0;
-    }
-    expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('failed');
+    expect(await stateOf(batchId)).toBe('executing');
+    await recoverAt(3 * 60_000);
+    expect(await stateOf(batchId)).toBe('failed');
     expect(await store.unsettled()).not.toContain(batchId);
-    for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
-    const notes = harness.emulator.thread(SANDBOX_IDS.incidentChannel, thread).map((m) => m.text);
-    expect(notes.some((t) => t.includes('the bot stopped before moving any job: nothing was replayed'))).toBe(
-      true,
-    );
+    await nothingMovedAndSaid(ids, thread, 'the bot stopped before moving any job: nothing was replayed');
   });
 
   it('closes as done a batch whose journal finished but whose run died before closing it', async () => {
-    skewMs = 0;
+    time.skew(0);
     const { ids, batchId } = await approvedNotClaimed('t-closed');
     const store = new RedisApprovalStore(redis, harness.config.statePrefix, silentLogger);
     expect((await store.claimForExecution(batchId, 'dead-bot')).code).toBe('claimed');

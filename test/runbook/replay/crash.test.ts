@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { silentLogger } from '../../../src/logger';
 import { RedisBatchJournal } from '../../../src/runbook/replay/journal';
 import { reconcileUnfinished } from '../../../src/runbook/replay/reconcile';
-import { ReplayedReason, type JournalEntry } from '../../../src/runbook/replay/types';
+import { ReplayedReason } from '../../../src/runbook/replay/types';
 import { eventually } from '../../helpers/eventually';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../../helpers/redis';
 import {
@@ -18,6 +18,9 @@ import {
   seedGivenUp,
   testQueue,
   type CountingWorker,
+  readableEntries,
+  withStatus,
+  leaseExpired as expired,
 } from './helpers';
 import { runChild, type ChildEnv } from './spawn-child';
 
@@ -57,24 +60,8 @@ describe('replay crash safety (executor in a child process, SIGKILLed)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function entriesOf(batchId: string): Promise<Map<string, JournalEntry>> {
-    const entries = new Map<string, JournalEntry>();
-    for (const [jobId, entry] of await journal.entries(batchId)) {
-      if (entry === 'unreadable') throw new Error(`unreadable journal entry for ${jobId}`);
-      entries.set(jobId, entry);
-    }
-    return entries;
-  }
-
-  const withStatus = (entries: Map<string, JournalEntry>, status: JournalEntry['status']): string[] =>
-    [...entries].filter(([, entry]) => entry.status === status).map(([jobId]) => jobId);
-
-  /** A restarted bot cannot take the batch before the dead run's lease runs out. */
-  const leaseExpired = (batchId: string) =>
-    eventually(
-      async () => ((await redis.exists(journal.keys(batchId).lease)) === 0 ? true : undefined),
-      5_000,
-    );
+  const entriesOf = (batchId: string) => readableEntries(journal, batchId);
+  const leaseExpired = (batchId: string) => expired(redis, journal, batchId);
 
   it(`replays each of ${BATCH_SIZE} jobs exactly once across 4 kills (at ${KILL_1} settled, after moving #${CRASH_AFTER_MOVING}, before replayed #${CRASH_BEFORE_REPLAYED}, at +${KILL_4_AFTER})`, async () => {
     const ids = await seedGivenUp({

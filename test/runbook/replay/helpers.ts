@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { payloadSha256 } from '../../../src/approvals/batch-manifest';
-import type { ReplayBatch } from '../../../src/runbook/replay/types';
+import type { JournalEntry, ReplayBatch } from '../../../src/runbook/replay/types';
 import { eventually } from '../../helpers/eventually';
 import { deleteKeysWithPrefix, randomPrefix } from '../../helpers/redis';
 import { silentLogger } from '../../../src/logger';
@@ -181,3 +181,23 @@ export async function cleanReplayScope(
   await deleteKeysWithPrefix(redis, scope.prefix);
   await deleteKeysWithPrefix(redis, scope.statePrefix);
 }
+
+/** Every journal entry of a batch; an unreadable one fails the test (crash tests must read them all). */
+export async function readableEntries(
+  journal: RedisBatchJournal,
+  batchId: string,
+): Promise<Map<string, JournalEntry>> {
+  const entries = new Map<string, JournalEntry>();
+  for (const [jobId, entry] of await journal.entries(batchId)) {
+    if (entry === 'unreadable') throw new Error(`unreadable journal entry for ${jobId}`);
+    entries.set(jobId, entry);
+  }
+  return entries;
+}
+
+export const withStatus = (entries: Map<string, JournalEntry>, status: JournalEntry['status']): string[] =>
+  [...entries].filter(([, entry]) => entry.status === status).map(([jobId]) => jobId);
+
+/** A restarted bot cannot take the batch before the dead run's lease runs out. */
+export const leaseExpired = (redis: Redis, journal: RedisBatchJournal, batchId: string): Promise<true> =>
+  eventually(async () => ((await redis.exists(journal.keys(batchId).lease)) === 0 ? true : undefined), 5_000);
