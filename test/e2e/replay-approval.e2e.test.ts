@@ -4,6 +4,7 @@ import { readAudit } from '../../src/approvals/audit';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
+import { clientAddress, startCommandCounter, touchingPrefix, writeKind } from '../helpers/command-counter';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 import { movableClock, startHarness, type Harness } from './harness';
 import { ReplayDriver } from './replay-driver';
@@ -341,8 +342,18 @@ describe('replay approval end to end', () => {
     const { tenantId, ids } = await givenUp(2);
     const before = await Promise.all(ids.map((id) => redis.hgetall(key(id))));
     const failedBefore = await redis.zrange(`${prefix}:${QUEUE}:failed`, '0', '-1');
+    const sources = await Promise.all([
+      clientAddress(harness.services.redis.queues),
+      clientAddress(harness.services.redis.state),
+    ]);
+    const counter = await startCommandCounter(testRedisUrl(), { sources });
     const answer = await driver.plan(`replay webhooks --tenant ${tenantId} --dry-run`);
+    const commands = await counter.stop();
     if (answer.kind !== 'posted') throw new Error(answer.text);
+    // Invariant 1 holds for planning too: only reads of Delphi's keys, writes only under the bot's own prefix.
+    const delphiWrites = touchingPrefix(commands, `${prefix}:`).filter((c) => writeKind(c.name) !== null);
+    expect(delphiWrites).toEqual([]);
+    expect(touchingPrefix(commands, `${prefix}:`).length).toBeGreaterThan(0);
     expect(answer.value).toBeUndefined();
     expect(JSON.stringify(answer.post.args.blocks)).toContain('Dry run: nothing will be replayed');
     for (const id of ids) expect(JSON.stringify(answer.post.args.blocks)).toContain(id);
