@@ -122,6 +122,9 @@ export const envSchema = z.object({
   REPLAY_MAX_BATCH: positiveInt(1000).pipe(
     z.number().max(MAX_MANIFEST_JOBS, `at most ${MAX_MANIFEST_JOBS}: one manifest holds one batch`),
   ),
+  /** How long the verification after a batch watches at most (runbook step 4). */
+  VERIFY_WINDOW_MS: positiveInt(120_000).pipe(z.number().max(3_600_000, 'at most one hour')),
+  VERIFY_POLL_MS: positiveInt(2_000),
   /** How long an approval request stays clickable. */
   APPROVAL_TTL_MS: positiveInt(DEFAULT_MANIFEST_TTL_MS).pipe(
     z
@@ -173,6 +176,7 @@ export interface Config {
   readonly sampleWindow: number;
   readonly probeTimeoutMs: number;
   readonly census: { readonly keyBudget: number; readonly timeBudgetMs: number };
+  readonly verify: { readonly windowMs: number; readonly pollMs: number };
   readonly replay: {
     readonly ladderSteps: readonly number[];
     readonly maxBatch: number;
@@ -287,6 +291,7 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
     sampleWindow: env.SAMPLE_WINDOW,
     probeTimeoutMs: env.PROBE_TIMEOUT_MS,
     census: { keyBudget: env.CENSUS_KEY_BUDGET, timeBudgetMs: env.CENSUS_TIME_BUDGET_MS },
+    verify: { windowMs: env.VERIFY_WINDOW_MS, pollMs: env.VERIFY_POLL_MS },
     replay: {
       ladderSteps: env.REPLAY_LADDER ?? DEFAULT_LADDER_STEPS,
       maxBatch: env.REPLAY_MAX_BATCH,

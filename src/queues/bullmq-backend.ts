@@ -117,6 +117,10 @@ export class BullmqBackend implements QueueBackend {
     };
   }
 
+  workers(queueName: string): Promise<number | null> {
+    return this.countWorkers(this.queueFor(queueName));
+  }
+
   async readDepth(queueName: string): Promise<DepthReading> {
     const queue = this.queueFor(queueName);
     const raw = await readRawDepth(this.options.connection, (suffix) => queue.toKey(suffix));

@@ -98,6 +98,8 @@ export interface SnapshotOptions {
 export interface QueueBackend {
   snapshot(queue: string, options: SnapshotOptions): Promise<QueueSnapshot>;
   readDepth(queue: string): Promise<DepthReading>;
+  /** Connected workers (CLIENT LIST); null when it cannot be read, never a guess. */
+  workers(queue: string): Promise<number | null>;
   /**
    * At most `size` jobs of one state with their stored fields; never more,
    * whatever the backlog. Payloads over `maxDataBytes` are left out (see

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { BatchJournal } from '../replay/types';
-import { execReplies } from '../../queues/redis-replies';
+import type { VerificationStore } from './verification-store';
 
 export interface BatchVerdict {
   readonly verified: boolean;
@@ -11,42 +10,36 @@ export interface BatchVerdict {
 }
 
 export interface BatchVerifiedDeps {
-  /** Delphi's Redis: only ZSCORE is read. */
-  readonly redis: Redis;
+  readonly verifications: Pick<VerificationStore, 'get'>;
   readonly journal: Pick<BatchJournal, 'entries'>;
-  /** `<queuePrefix>:<queue>`. */
-  readonly queueKey: string;
 }
 
 /**
- * Whether a finished batch unlocks a larger one (invariant 3). For now the
- * rule is the replay issue's placeholder: every job the batch replayed is in
- * the queue's `completed` set. A batch that replayed nothing proves nothing.
- * The verification issue (drain rate, downstream effect, error rate) extends
- * this function; the ladder only ever asks it.
- *
- * A job removed on completion (`removeOnComplete`) cannot be told apart from
- * one that vanished, so it counts as not verified: the operator can still
- * repeat a batch of the same size.
+ * Whether a batch that ran unlocks a larger one (invariant 3): only a stored
+ * verification whose result is `verified` does. Not verified, inconclusive,
+ * still running or never run all keep the ladder where it is (a batch of the
+ * same size or smaller stays allowed).
  */
 export async function isBatchVerified(deps: BatchVerifiedDeps, batchId: string): Promise<BatchVerdict> {
-  const entries = await deps.journal.entries(batchId);
-  const replayed = [...entries].filter(([, entry]) => entry !== 'unreadable' && entry.status === 'replayed');
-  if (replayed.length === 0) return { verified: false, reason: 'the batch replayed no job', replayed: 0 };
-  const pipeline = deps.redis.pipeline();
-  for (const [jobId] of replayed) pipeline.zscore(`${deps.queueKey}:completed`, jobId);
-  const scores = await execReplies(pipeline);
-  const notCompleted = replayed.filter((_, i) => scores[i] === null).length;
-  if (notCompleted > 0) {
+  const verification = await deps.verifications.get(batchId);
+  if (verification) {
+    const failing = verification.parts.filter((part) => part.status === 'fail' || part.status === 'unknown');
     return {
-      verified: false,
-      reason: `${notCompleted} of ${replayed.length} replayed jobs have not completed`,
-      replayed: replayed.length,
+      verified: verification.status === 'verified',
+      replayed: verification.replayed,
+      reason:
+        verification.status === 'verified'
+          ? 'verified'
+          : `${verification.status}: ${failing.map((part) => `${part.name} ${part.status} (${part.summary})`).join('; ')}`,
     };
   }
+  const entries = await deps.journal.entries(batchId);
+  const replayed = [...entries.values()].filter(
+    (entry) => entry !== 'unreadable' && entry.status === 'replayed',
+  ).length;
   return {
-    verified: true,
-    reason: `all ${replayed.length} replayed jobs completed`,
-    replayed: replayed.length,
+    verified: false,
+    replayed,
+    reason: replayed === 0 ? 'the batch replayed no job' : 'its verification has not finished (or never ran)',
   };
 }

@@ -1,106 +1,79 @@
-import type { Redis } from 'ioredis';
+import { isBatchVerified } from '../../../src/runbook/verify/batch-verified';
 import type { JournalEntry } from '../../../src/runbook/replay/types';
-import { isBatchVerified, type BatchVerifiedDeps } from '../../../src/runbook/verify/batch-verified';
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../../helpers/redis';
+import type { Verification, VerificationPart } from '../../../src/runbook/verify/types';
 
-const BATCH = 'b-0123456789ab';
-const replayed: JournalEntry = { status: 'replayed', at: 1 };
-const skipped: JournalEntry = { status: 'skipped', at: 1, reason: 'no longer failed' };
+const part = (name: VerificationPart['name'], status: VerificationPart['status']): VerificationPart => ({
+  name,
+  status,
+  summary: `${name} said ${status}`,
+  details: [],
+});
+
+function verification(status: Verification['status'], parts: VerificationPart[]): Verification {
+  return {
+    batchId: 'b-000000000001',
+    workflow: 'webhooks',
+    status,
+    parts,
+    startedAt: 1,
+    finishedAt: 2,
+    replayed: 4,
+  };
+}
+
+function deps(stored: Verification | undefined, entries: [string, JournalEntry | 'unreadable'][] = []) {
+  return {
+    verifications: { get: () => Promise.resolve(stored) },
+    journal: { entries: () => Promise.resolve(new Map(entries)) },
+  };
+}
 
 describe('isBatchVerified', () => {
-  let redis: Redis;
-  let prefix: string;
-  let queueKey: string;
-  let askedFor: string[];
+  it('unlocks growth only for a stored verification whose result is verified, with its replayed count', async () => {
+    const verdict = await isBatchVerified(
+      deps(verification('verified', [part('jobs', 'pass')])),
+      'b-000000000001',
+    );
+    expect(verdict).toEqual({ verified: true, replayed: 4, reason: 'verified' });
+  });
 
-  const deps = (entries: [string, JournalEntry | 'unreadable'][]): BatchVerifiedDeps => ({
-    redis,
-    queueKey,
-    journal: {
-      entries: (batchId) => {
-        askedFor.push(batchId);
-        return Promise.resolve(new Map(entries));
-      },
+  it.each(['not-verified', 'inconclusive'] as const)(
+    'keeps the ladder closed when %s, naming the parts',
+    async (status) => {
+      const stored = verification(status, [
+        part('jobs', 'pass'),
+        part('drain', status === 'inconclusive' ? 'unknown' : 'fail'),
+      ]);
+      const verdict = await isBatchVerified(deps(stored), 'b-000000000001');
+      expect(verdict.verified).toBe(false);
+      expect(verdict.replayed).toBe(4);
+      expect(verdict.reason).toContain(`${status}: drain`);
+      expect(verdict.reason).not.toContain('jobs pass');
     },
-  });
-  const complete = (...ids: string[]) =>
-    redis.zadd(`${queueKey}:completed`, ...ids.flatMap((id, i) => [i + 1, id]));
+  );
 
-  beforeAll(() => {
-    redis = testRedis();
-  });
-  beforeEach(() => {
-    prefix = randomPrefix('verify');
-    queueKey = `${prefix}:webhook-delivery`;
-    askedFor = [];
-  });
-  afterEach(() => deleteKeysWithPrefix(redis, prefix));
-  afterAll(() => redis.quit());
-
-  it("is verified when every replayed job is in the queue's completed set", async () => {
-    await complete('1', '2', '3');
-
+  it('is not verified while no verification is stored, counting replayed jobs from the journal', async () => {
     const verdict = await isBatchVerified(
-      deps([
-        ['1', replayed],
-        ['2', replayed],
-        ['3', replayed],
+      deps(undefined, [
+        ['1', { status: 'replayed', at: 1 }],
+        ['2', { status: 'skipped', at: 1, reason: 'gone' }],
+        ['3', 'unreadable'],
+        ['4', { status: 'replayed', at: 1 }],
       ]),
-      BATCH,
+      'b-000000000001',
     );
-
-    expect(verdict).toEqual({ verified: true, reason: 'all 3 replayed jobs completed', replayed: 3 });
-    expect(askedFor).toEqual([BATCH]);
-  });
-
-  it('is not verified when one replayed job has not completed, and says how many', async () => {
-    await complete('1', '3');
-    // Failed again: in the queue, but not in `completed`.
-    await redis.zadd(`${queueKey}:failed`, 1, '2');
-
-    const verdict = await isBatchVerified(
-      deps([
-        ['1', replayed],
-        ['2', replayed],
-        ['3', replayed],
-      ]),
-      BATCH,
-    );
-
     expect(verdict).toEqual({
       verified: false,
-      reason: '1 of 3 replayed jobs have not completed',
-      replayed: 3,
+      replayed: 2,
+      reason: 'its verification has not finished (or never ran)',
     });
   });
 
-  it('is not verified when the batch replayed nothing', async () => {
-    await complete('1', '2');
-
+  it('says so when the batch replayed nothing', async () => {
     const verdict = await isBatchVerified(
-      deps([
-        ['1', skipped],
-        ['2', 'unreadable'],
-        ['3', { status: 'pending', at: 1 }],
-      ]),
-      BATCH,
+      deps(undefined, [['1', { status: 'skipped', at: 1, reason: 'x' }]]),
+      'b-1',
     );
-
-    expect(verdict).toEqual({ verified: false, reason: 'the batch replayed no job', replayed: 0 });
-  });
-
-  it('ignores skipped and unreadable entries when the replayed ones completed', async () => {
-    await complete('1');
-
-    const verdict = await isBatchVerified(
-      deps([
-        ['1', replayed],
-        ['2', skipped],
-        ['3', 'unreadable'],
-      ]),
-      BATCH,
-    );
-
-    expect(verdict).toEqual({ verified: true, reason: 'all 1 replayed jobs completed', replayed: 1 });
+    expect(verdict).toEqual({ verified: false, replayed: 0, reason: 'the batch replayed no job' });
   });
 });
