@@ -46,4 +46,21 @@ export const BlockId = {
   approvalJobs: 'approval_jobs',
   approvalActions: 'approval_actions',
   approvalOutcome: 'approval_outcome',
+  auditEntries: 'audit_entries',
+  auditNote: 'audit_note',
+  verificationHeader: 'verification_header',
+  verificationResult: 'verification_result',
+  verificationParts: 'verification_parts',
+  verificationContext: 'verification_context',
+  oplogHeader: 'oplog_header',
+  oplogNote: 'oplog_note',
+  /** Under the note: the Getting help line, a cut warning, the "check before pasting" reminder. */
+  oplogFooter: 'oplog_footer',
+  summaryHeader: 'summary_header',
+  /** Opened, first failure, ended. */
+  summaryOverview: 'summary_overview',
+  summaryCounts: 'summary_counts',
+  summaryBatches: 'summary_batches',
+  summaryTimeline: 'summary_timeline',
+  summaryLink: 'summary_link',
 } as const;

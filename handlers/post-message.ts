@@ -12,19 +12,28 @@ import type { Logger } from '../src/logger';
 export async function postChecked(
   client: webApi.WebClient,
   log: Logger,
-  target: { readonly channel: string; readonly threadTs?: string },
+  target: {
+    readonly channel: string;
+    readonly threadTs?: string;
+    /** A thread reply also shown in the channel (the incident summary). */
+    readonly broadcast?: boolean;
+  },
   message: BuiltMessage,
 ): Promise<string> {
   const problems = findBlockKitViolations(message);
   if (problems.length > 0) log.error({ problems }, 'blocks broke Slack limits; posting text only');
-  const posted = await client.chat.postMessage({
+  const base = {
     channel: target.channel,
     text: message.text,
     ...(problems.length === 0 ? { blocks: message.blocks } : {}),
-    ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
     unfurl_links: false,
     unfurl_media: false,
-  });
+  };
+  const posted = await client.chat.postMessage(
+    target.threadTs
+      ? { ...base, thread_ts: target.threadTs, reply_broadcast: target.broadcast ?? false }
+      : base,
+  );
   if (!posted.ts) throw new CodedError(ErrorCode.UpstreamFailed, 'chat.postMessage returned no ts');
   return posted.ts;
 }

@@ -36,5 +36,13 @@ export async function postSamples(
     gate,
   });
   await postChecked(client, log, { channel: target.channelId, threadTs: target.threadTs }, message);
+  const session = await services.sessions.current(target.teamId, target.channelId);
+  await services.audit({
+    ...(session ? { session: session.id } : {}),
+    action: 'sample',
+    actor: target.userId,
+    result: gate.length > 0 ? 'blocked' : 'clean',
+    detail: `${request.workflowId} ${request.state}: ${outcome.jobs.length} job(s) sampled${gate.length > 0 ? `, ${gate.length} block(s) standing` : ''}`,
+  });
   log.info({ sample: outcome.id, blocked: gate.length > 0 }, 'samples posted');
 }

@@ -6,7 +6,7 @@ import { BullmqBackend } from './queues/bullmq-backend';
 import { runCensus } from './queues/census';
 import { closeRedis, connectRedis } from './redis';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
-import { SessionStore, type IncidentSessions } from './sessions/session-store';
+import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
 import type { Diagnosis } from './runbook/diagnosis';
 import type { DiagnoseRequest } from './runbook/diagnose';
 import type { WorkflowId } from './workflows/types';
@@ -17,8 +17,11 @@ import type { SampleState } from './queues/types';
 import { maskFreeText, renderStoredJson } from './redaction';
 import { sampleJobs, type InspectDeps } from './runbook/inspect/sample';
 import type { RenderedPayload, SampleOutcome, SampleRequest } from './runbook/inspect/types';
-import { RedisApprovalStore } from './approvals/approval-store';
-import type { DecideCode } from './approvals/approval-types';
+import { RedisApprovalStore, type AuditAttempt } from './approvals/approval-store';
+import type { ApprovalRecord, AuditEntry, DecideCode } from './approvals/approval-types';
+import { readAudit } from './approvals/audit';
+import { incidentFacts, type FactsExtra } from './runbook/oplog/facts';
+import type { IncidentFacts, WorkflowCounts } from './runbook/oplog/types';
 import type { ApproverDirectory } from './approvals/approvers';
 import { RedisBatchMessages, type BatchMessages } from './approvals/batch-messages';
 import { RedisReplaySeries } from './approvals/replay-series';
@@ -33,6 +36,10 @@ import { findStrandedApprovals, type StrandedApprovals } from './runbook/replay/
 import { runApprovedBatch, type RunApprovedResult } from './runbook/replay/run-approved-batch';
 import type { ReplayBatch } from './runbook/replay/types';
 import { isBatchVerified } from './runbook/verify/batch-verified';
+import { createDownstreamChecks } from './runbook/verify/downstream';
+import type { Verification } from './runbook/verify/types';
+import { RedisVerificationStore } from './runbook/verify/verification-store';
+import { verifyBatch, type VerifyDeps, type VerifyProgress } from './runbook/verify/verify-batch';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
@@ -84,6 +91,26 @@ export interface HandlerServices {
   ) => Promise<ReconcileResult[]>;
   /** Approved batches a crash left unsettled: ones to run now, ones closed (with the thread's line), ones still busy. */
   readonly strandedApprovals: () => Promise<StrandedApprovals>;
+  /**
+   * Runbook step 4 for a batch that ran: watch, judge the four parts, store
+   * the result the ladder reads. Undefined when there is no such batch.
+   */
+  readonly verifyBatch: (
+    batchId: string,
+    onProgress?: (progress: VerifyProgress) => void,
+  ) => Promise<Verification | undefined>;
+  /** One audit line for a step that is not a batch transition (diagnose, sample, verify, note, done). */
+  readonly audit: (entry: AuditAttempt) => Promise<void>;
+  /** The incident's batches of a workflow, oldest first (dry runs left out). */
+  readonly batchesOf: (sessionId: string, workflow: WorkflowId) => Promise<ApprovalRecord[]>;
+  /** Everything the note and the summary say, from the bot's own record. */
+  readonly incidentFacts: (session: IncidentSession, extra?: FactsExtra) => Promise<IncidentFacts>;
+  /** Counts per workflow now (bounded reads), for "before and after". */
+  readonly countsNow: (
+    workflowIds: readonly WorkflowId[],
+  ) => Promise<Partial<Record<WorkflowId, WorkflowCounts>>>;
+  /** The newest audit entries, oldest first. */
+  readonly auditLatest: (count: number) => Promise<AuditEntry[]>;
   /** Where each batch's approval request sits in Slack. */
   readonly batchMessages: BatchMessages;
   readonly sessions: IncidentSessions;
@@ -158,6 +185,20 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
   const store = new RedisApprovalStore(state, config.statePrefix, logger, { clock: () => clock.now() });
   const journal = new RedisBatchJournal(state, config.statePrefix, logger);
   const series = new RedisReplaySeries(state, config.statePrefix, store);
+  const verifications = new RedisVerificationStore(state, config.statePrefix);
+  const downstream = createDownstreamChecks(config);
+  const verifyDeps: VerifyDeps = {
+    redis: queues,
+    queuePrefix: config.queuePrefix,
+    backend,
+    journal,
+    downstream: (workflow, jobs) => downstream.check(workflow, jobs),
+    ...(config.signoz.url ? { signoz: probes.signoz } : {}),
+    store: verifications,
+    clock,
+    windowMs: config.verify.windowMs,
+    pollMs: config.verify.pollMs,
+  };
   // One owner per process: a restarted bot is a new owner and waits out the old lease.
   const owner = defaultOwner();
   const planDeps = {
@@ -170,11 +211,8 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     jobs: redisJobExistence(queues, config.queuePrefix),
     store,
     series,
-    verify: (record: { manifest: { id: string; queue: string } }) =>
-      isBatchVerified(
-        { redis: queues, journal, queueKey: `${config.queuePrefix}:${record.manifest.queue}` },
-        record.manifest.id,
-      ),
+    verify: (record: { manifest: { id: string } }) =>
+      isBatchVerified({ verifications, journal }, record.manifest.id),
     ladder: { steps: config.replay.ladderSteps, max: config.replay.maxBatch },
     approvalTtlMs: config.replay.approvalTtlMs,
     clock: () => clock.now(),
@@ -225,6 +263,55 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
         approvalTtlMs: config.replay.approvalTtlMs,
         claimGraceMs: CLAIM_GRACE_MS,
       }),
+    verifyBatch: async (batchId, onProgress) => {
+      const record = await store.get(batchId);
+      if (!record) return undefined;
+      const { manifest } = record;
+      const session = await sessions.current(manifest.teamId, manifest.channelId);
+      const baseline = session?.id === manifest.sessionId ? session.baseline : undefined;
+      return verifyBatch(
+        verifyDeps,
+        {
+          batchId,
+          workflow: manifest.workflow,
+          queue: manifest.queue,
+          ...(baseline
+            ? { baseline: { errorRate: baseline.errorRate, p95Ms: baseline.p95Ms, spans: baseline.spans } }
+            : {}),
+        },
+        onProgress,
+      );
+    },
+    audit: (entry) => store.auditAttempt(entry),
+    batchesOf: (sessionId, workflow) => series.records(sessionId, workflow),
+    incidentFacts: (session, extra) =>
+      incidentFacts(
+        {
+          timeline: (sessionId, since) => readAudit(state, store.auditKey, { sessionId, since }),
+          batchesOf: (sessionId, workflow) => series.records(sessionId, workflow),
+          verifications,
+          journal,
+        },
+        session,
+        extra,
+      ),
+    countsNow: async (workflowIds) => {
+      const counts: Partial<Record<WorkflowId, WorkflowCounts>> = {};
+      await Promise.all(
+        workflowIds.map(async (id) => {
+          const snapshot = await backend.snapshot(queueOf(id), { sampleSize: DIAGNOSIS_SAMPLE_SIZE });
+          const c = snapshot.counts;
+          counts[id] = {
+            waiting: c.waiting + c.prioritized + c.paused,
+            delayed: c.delayed,
+            failed: c.failed,
+            givenUp: snapshot.givenUp.value,
+          };
+        }),
+      );
+      return counts;
+    },
+    auditLatest: (count) => readAudit(state, store.auditKey, { maxScan: count }),
     batchMessages: new RedisBatchMessages(state, config.statePrefix),
     sessions,
     trendWindowMs: config.trendWindowMs,
@@ -239,9 +326,11 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     },
     close: () => {
       // Idempotent, and every step runs even if an earlier one fails.
-      closing ??= Promise.allSettled([backend.close(), targets.close()]).then(async () => {
-        await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
-      });
+      closing ??= Promise.allSettled([backend.close(), targets.close(), downstream.close()]).then(
+        async () => {
+          await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
+        },
+      );
       return closing;
     },
   };

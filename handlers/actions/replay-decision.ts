@@ -7,7 +7,8 @@ import type { ApprovalRecord, Decision } from '../../src/approvals/approval-type
 import type { Logger } from '../../src/logger';
 import type { HandlerServices } from '../../src/services';
 import { startRecovery } from '../replay/resume';
-import { runApproved, updateMessage } from '../replay/run-batch';
+import { runApproved } from '../replay/run-batch';
+import { updateMessage } from '../replay/update-message';
 import { tell, tellThread } from '../tell';
 import { clickedIn } from './button-value';
 import type { ButtonArgs } from './types';

@@ -35,14 +35,35 @@ export type ParsedCommand =
     }
   | { readonly kind: 'sample'; readonly request: SampleRequest }
   | { readonly kind: 'replay'; readonly request: ReplayCommand }
-  | { readonly kind: 'enqueue'; readonly request: EnqueueCommand };
+  | { readonly kind: 'enqueue'; readonly request: EnqueueCommand }
+  /** Verify the latest batch of a workflow again (runbook step 4). */
+  | { readonly kind: 'verify'; readonly workflowId: WorkflowId }
+  /** The newest audit entries, ephemeral. */
+  | { readonly kind: 'audit'; readonly count: number }
+  /** Post the operations-log draft now. */
+  | { readonly kind: 'note' }
+  /** End the incident: note and summary. */
+  | { readonly kind: 'done' };
 
 /** Slack caps command text at 4,000 characters; anything near that is not a command. */
 const MAX_TEXT = 500;
 /** Far above any batch; a bigger number is a typo, not a plan. */
 const MAX_BATCH_WORD = 100_000;
 
-const subcommand = z.enum(['diagnose', 'sample', 'replay', 'enqueue', 'help']);
+const subcommand = z.enum([
+  'diagnose',
+  'sample',
+  'replay',
+  'enqueue',
+  'verify',
+  'audit',
+  'note',
+  'done',
+  'help',
+]);
+/** `/stuckjobs audit` shows this many entries unless told otherwise, and at most MAX_AUDIT. */
+export const DEFAULT_AUDIT = 20;
+export const MAX_AUDIT = 50;
 const sampleState = z.enum(['failed', 'delayed', 'waiting']);
 const COHORT_FLAGS = { '--tenant': 'value', '--reason': 'value', '--handler': 'value' } as const;
 const SAMPLE_FLAGS: FlagSpec = { ...COHORT_FLAGS, '--state': 'value' };
@@ -87,6 +108,21 @@ export function parseCommandText(rawText: string, workflowIds: readonly Workflow
       return parseReplay(rest, workflowIds);
     case 'enqueue':
       return parseEnqueue(rest, workflowIds);
+    case 'verify':
+      return {
+        kind: 'verify',
+        workflowId: requireWorkflow(rest[0], workflowIds, 'verify', `Type \`${COMMAND} verify <workflow>\`.`),
+      };
+    case 'audit':
+      return parseAudit(rest);
+    case 'note':
+    case 'done':
+      if (rest.length > 0) {
+        throw new UsageError(
+          `\`${parsed.data}\` takes nothing after it. Type \`${COMMAND} ${parsed.data}\`.`,
+        );
+      }
+      return { kind: parsed.data };
   }
 }
 
@@ -163,6 +199,16 @@ function parseEnqueue(rest: readonly string[], workflowIds: readonly WorkflowId[
       ...(batchWord !== undefined ? { batchSize: batchSizeOf(batchWord) } : {}),
     },
   };
+}
+
+function parseAudit(rest: readonly string[]): ParsedCommand {
+  const [word, ...more] = rest;
+  if (word === undefined) return { kind: 'audit', count: DEFAULT_AUDIT };
+  const count = /^\d+$/.test(word) ? Number(word) : NaN;
+  if (more.length > 0 || !(count >= 1 && count <= MAX_AUDIT)) {
+    throw new UsageError(`Show 1 to ${MAX_AUDIT} audit entries: type \`${COMMAND} audit [n]\`.`);
+  }
+  return { kind: 'audit', count };
 }
 
 function requireWorkflow(

@@ -2,6 +2,7 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { diagnosisMessage } from '../../blocks/diagnosis';
 import type { HandlerServices } from '../../src/services';
 import type { WorkflowId } from '../../src/workflows/types';
+import { findingsOf } from '../../src/runbook/oplog/findings';
 import { postChecked } from '../post-message';
 
 export interface DiagnoseContext {
@@ -31,6 +32,13 @@ export async function runDiagnose(
     message,
   );
 
+  await services.audit({
+    session: open?.id ?? diagnosis.id,
+    action: 'diagnose',
+    actor: context.userId,
+    result: 'posted',
+    detail: diagnosis.workflows.map((w) => `${w.id}: ${w.verdict.headline}`).join('; '),
+  });
   if (open) {
     // Slash commands carry no thread, so the channel's open incident continues in its thread.
     log.info({ diagnosis: diagnosis.id, session: open.id }, 'diagnosis posted into the open incident thread');
@@ -50,6 +58,7 @@ export async function runDiagnose(
     openedAt: diagnosis.finishedAt,
     workflowIds: diagnosis.workflows.map((w) => w.id),
     baseline: diagnosis.upstream.signoz?.details?.baseline,
+    findings: findingsOf(diagnosis),
   });
   log.info({ diagnosis: diagnosis.id, ts }, 'diagnosis posted; incident session opened');
 }

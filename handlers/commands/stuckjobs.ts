@@ -5,7 +5,10 @@ import type { HandlerServices } from '../../src/services';
 import { postSamples } from '../post-samples';
 import { parseCommandText, type ParsedCommand } from './parse';
 import { postEnqueuePlan, postReplayPlan } from '../replay/post-plan';
+import { runAudit } from './run-audit';
+import { runClosing } from './run-closing';
 import { runDiagnose } from './run-diagnose';
+import { runVerify } from './run-verify';
 
 export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 
@@ -53,6 +56,28 @@ export function stuckjobsCommand(services: HandlerServices) {
         await postEnqueuePlan(services, { ...where, client, respond }, parsed.request);
         return;
       }
+      case 'verify':
+        await ack({
+          response_type: 'ephemeral',
+          text: `Verifying the latest ${parsed.workflowId} batch again…`,
+        });
+        await runVerify(services, { ...where, client, respond }, parsed.workflowId);
+        return;
+      case 'note':
+      case 'done':
+        await ack({
+          response_type: 'ephemeral',
+          text:
+            parsed.kind === 'note'
+              ? 'Writing the operations-log draft from the record…'
+              : 'Ending the incident: counting what is left, then the note and the summary…',
+        });
+        await runClosing(services, { ...where, client, respond }, parsed.kind);
+        return;
+      case 'audit':
+        await ack();
+        await runAudit(services, respond, parsed.count);
+        return;
       case 'sample': {
         await ack({
           response_type: 'ephemeral',

@@ -1,38 +1,14 @@
 import type { webApi } from '@slack/bolt';
 import { approvalOutcomeMessage } from '../../blocks/approval';
-import type { BuiltMessage } from '../../blocks/diagnosis';
-import { findBlockKitViolations } from '../../blocks/limits';
 import type { ApprovalRecord } from '../../src/approvals/approval-types';
 import type { BatchMessage } from '../../src/approvals/batch-messages';
-import type { Logger } from '../../src/logger';
 import type { JobOutcome } from '../../src/runbook/replay/types';
 import { outcomeSummary } from '../../src/runbook/replay/run-approved-batch';
 import type { HandlerServices } from '../../src/services';
 import { tellThread } from '../tell';
-
-/** One edit a second at most: Slack's chat.update is rate limited, and a person cannot read faster. */
-export const PROGRESS_EDIT_MS = 1_000;
-
-/** Replaces the approval message in place; a failed edit is logged, never fatal to a running batch. */
-export async function updateMessage(
-  client: webApi.WebClient,
-  log: Logger,
-  where: Pick<BatchMessage, 'channelId' | 'messageTs'>,
-  message: BuiltMessage,
-): Promise<void> {
-  const problems = findBlockKitViolations(message);
-  if (problems.length > 0) log.error({ problems }, 'blocks broke Slack limits; updating with text only');
-  try {
-    await client.chat.update({
-      channel: where.channelId,
-      ts: where.messageTs,
-      text: message.text,
-      blocks: problems.length === 0 ? message.blocks : [],
-    });
-  } catch (err) {
-    log.warn({ err }, 'could not update the approval message');
-  }
-}
+import { PROGRESS_EDIT_MS, updateMessage } from './update-message';
+import { endIfBacklogCleared } from './end-incident';
+import { postVerification } from './verify-batch';
 
 /** Jobs left out, one line each, for the outcome under the approval. */
 export function skippedLines(outcomes: readonly JobOutcome[]): string[] {
@@ -107,8 +83,13 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
     mention: manifest.requestedBy,
     message:
       result.kind === 'executed'
-        ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. When its jobs have completed, plan the next batch with \`/stuckjobs replay ${manifest.workflow}\`.`
+        ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. Verifying it now (runbook step 4); the next batch waits for the result.`
         : `Batch ${manifest.batchNumber} of ${manifest.workflow} was approved but not run: a precondition or a sample check failed right before execution.`,
     details: result.kind === 'executed' ? [] : result.reasons,
   });
+  if (result.kind !== 'executed') return;
+  const verification = await postVerification(services, client, where, record);
+  if (verification?.status === 'verified') {
+    await endIfBacklogCleared(services, client, manifest.teamId, manifest.channelId, manifest.sessionId);
+  }
 }

@@ -27,6 +27,8 @@ const MAX_SUMMARY = 2_000;
 
 /** One audit line for an attempt that never reached a batch record. */
 export interface AuditAttempt {
+  /** The incident it belongs to, so the summary finds it. */
+  readonly session?: string;
   readonly action: AuditAction;
   readonly actor: string;
   readonly result: string;
@@ -160,6 +162,7 @@ export class RedisApprovalStore implements ApprovalStore {
         this.retentionMs,
         AUDIT_MAXLEN,
         detail,
+        valid.sessionId,
       ],
     );
     const [code] = createReply.parse(reply);
@@ -275,6 +278,8 @@ export class RedisApprovalStore implements ApprovalStore {
       '',
       'detail',
       entry.detail.slice(0, MAX_SUMMARY),
+      'session',
+      (entry.session ?? '').slice(0, 200),
     );
   }
 }

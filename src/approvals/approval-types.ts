@@ -107,7 +107,20 @@ export interface ApprovalRecord {
   readonly summary?: string;
 }
 
-export type AuditAction = 'plan' | 'create' | Decision | 'claim' | 'finish';
+export const AUDIT_ACTIONS = [
+  'diagnose',
+  'sample',
+  'plan',
+  'create',
+  'approve',
+  'deny',
+  'claim',
+  'finish',
+  'verify',
+  'note',
+  'done',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One line of the audit stream (invariant 7): who, what, when, result. */
 export interface AuditEntry {
@@ -122,4 +135,6 @@ export interface AuditEntry {
   readonly from: string;
   readonly to: string;
   readonly detail: string;
+  /** The incident session, where the writer knew it ('' otherwise: decisions find theirs through the batch). */
+  readonly session: string;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { AuditEntry } from './approval-types';
+import { AUDIT_ACTIONS, type AuditEntry } from './approval-types';
 
 /**
  * An audit line is trimmed only far beyond any incident's length; the bound
@@ -18,12 +18,13 @@ const digits = z
 const auditFieldsSchema = z.object({
   at: digits,
   batch: z.string(),
-  action: z.enum(['plan', 'create', 'approve', 'deny', 'claim', 'finish']),
+  action: z.enum(AUDIT_ACTIONS),
   actor: z.string(),
   result: z.string(),
   from: z.string(),
   to: z.string(),
   detail: z.string(),
+  session: z.string().default(''),
 });
 
 /** Redis hands back `[field, value, field, value, …]`; the scripts write each field once. */
@@ -46,12 +47,20 @@ export function parseAuditEntry(streamId: string, flat: readonly string[]): Audi
     from: fields.from,
     to: fields.to,
     detail: fields.detail,
+    session: fields.session,
   };
 }
 
 export interface AuditQuery {
   /** Only this batch's entries; the scan stops at the batch's `create` entry. */
   readonly batchId?: string;
+  /**
+   * Only this incident's entries: those written with the session, and every
+   * entry of a batch created in it. The scan stops at `since`.
+   */
+  readonly sessionId?: string;
+  /** Epoch ms: entries older than this end the scan. */
+  readonly since?: number;
   /** How many stream entries to read at most, newest first. */
   readonly maxScan?: number;
 }
@@ -77,6 +86,10 @@ export async function readAudit(
     let reachedCreation = false;
     for (const [id, flat] of page) {
       const entry = parseAuditEntry(id, flat);
+      if (query.since !== undefined && entry.at < query.since) {
+        reachedCreation = true;
+        break;
+      }
       if (query.batchId !== undefined && entry.batchId !== query.batchId) continue;
       found.push(entry);
       if (query.batchId !== undefined && entry.action === 'create' && entry.result === 'created') {
@@ -88,5 +101,12 @@ export async function readAudit(
     if (reachedCreation || last === undefined) break;
     end = `(${last[0]}`;
   }
-  return found.reverse();
+  const oldestFirst = found.reverse();
+  if (query.sessionId === undefined) return oldestFirst;
+  const batches = new Set(
+    oldestFirst.filter((e) => e.session === query.sessionId && e.batchId !== '').map((e) => e.batchId),
+  );
+  return oldestFirst.filter(
+    (e) => e.session === query.sessionId || (e.batchId !== '' && batches.has(e.batchId)),
+  );
 }

@@ -27,6 +27,7 @@ const deleteArgs = z.looseObject({ channel: z.string().optional(), ts: z.string(
 const userArgs = z.looseObject({ user: z.string().optional() });
 const userGroupArgs = z.looseObject({ usergroup: z.string().optional() });
 const channelArgs = z.looseObject({ channel: z.string().optional() });
+const permalinkArgs = z.looseObject({ channel: z.string().optional(), message_ts: z.string().optional() });
 
 const handlers: Readonly<Record<string, Handler>> = {
   'auth.test': (_args, { world }) => ({
@@ -127,6 +128,21 @@ const handlers: Readonly<Record<string, Handler>> = {
         is_bot: user.isBot ?? false,
         profile: { display_name: user.displayName, real_name: user.realName },
       },
+    };
+  },
+
+  // Slack's shape: the workspace URL, the channel, and the ts without its dot.
+  'chat.getPermalink': (args, { world, state }) => {
+    const parsed = parseArgs(permalinkArgs, args);
+    if ('failure' in parsed) return parsed.failure;
+    const channel = resolveChannel(world, parsed.data.channel);
+    if (!channel) return fail('channel_not_found');
+    const ts = parsed.data.message_ts ?? '';
+    if (!state.findMessage(channel.id, ts)) return fail('message_not_found');
+    return {
+      ok: true,
+      channel: channel.id,
+      permalink: `https://${world.team.domain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`,
     };
   },
 

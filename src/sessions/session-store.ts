@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logger';
+import { findingsSchema } from '../runbook/oplog/findings';
 
 /**
  * An incident session belongs to a channel: slash commands carry no thread,
@@ -18,6 +19,8 @@ export const sessionSchema = z.object({
   baseline: z
     .object({ errorRate: z.number().nullable(), p95Ms: z.number().nullable(), spans: z.number() })
     .optional(),
+  /** What the first diagnosis found: when it started, the symptom, the causes, the counts before. */
+  findings: findingsSchema.optional(),
 });
 
 export type IncidentSession = z.infer<typeof sessionSchema>;
@@ -29,6 +32,8 @@ const SESSION_TTL_SECONDS = 24 * 3600;
 export interface IncidentSessions {
   open(session: IncidentSession): Promise<void>;
   current(teamId: string, channelId: string): Promise<IncidentSession | undefined>;
+  /** Ends the channel's incident if it is still `sessionId`; the next diagnose opens a fresh one. */
+  end(teamId: string, channelId: string, sessionId: string): Promise<boolean>;
 }
 
 export class SessionStore implements IncidentSessions {
@@ -49,6 +54,13 @@ export class SessionStore implements IncidentSessions {
       'EX',
       SESSION_TTL_SECONDS,
     );
+  }
+
+  async end(teamId: string, channelId: string, sessionId: string): Promise<boolean> {
+    const current = await this.current(teamId, channelId);
+    if (current?.id !== sessionId) return false;
+    await this.redis.del(this.key(teamId, channelId));
+    return true;
   }
 
   async current(teamId: string, channelId: string): Promise<IncidentSession | undefined> {

@@ -54,6 +54,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     STATE_PREFIX: randomPrefix('bot'),
     // Tenant stand-ins listen on loopback.
     WEBHOOK_PROBE_ALLOW_PRIVATE: 'true',
+    // A batch's verification watches briefly in tests; one test file can ask for longer.
+    VERIFY_WINDOW_MS: '1500',
+    VERIFY_POLL_MS: '100',
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: emulator.apiUrl,

@@ -41,7 +41,16 @@ export class ReplayDriver {
       after(this.harness, before),
       20_000,
     );
-    return tsOf(post);
+    const ts = tsOf(post);
+    // The session is saved just after the post: a plan made before that would find no incident.
+    await eventually(async () => {
+      const session = await this.harness.services.sessions.current(
+        SANDBOX_IDS.team,
+        SANDBOX_IDS.incidentChannel,
+      );
+      return session?.threadTs === ts ? session : undefined;
+    });
+    return ts;
   }
 
   /** `/stuckjobs sample …`: resolves once the samples are posted (the gate is recorded by then). */

@@ -75,6 +75,10 @@ describe('replay ladder and eligibility end to end', () => {
     event: 'call.ended',
     body: {},
   });
+  const verificationOf = async (batchId: string): Promise<string | undefined> => {
+    const raw = await redis.get(`${harness.config.statePrefix}:verification:${batchId}`);
+    return raw === null ? undefined : (JSON.parse(raw) as { status: string }).status;
+  };
   const inFailed = async (queue: string, id: string) =>
     (await redis.zscore(`${prefix}:${queue}:failed`, id)) !== null;
 
@@ -106,14 +110,17 @@ describe('replay ladder and eligibility end to end', () => {
     await driver.click(canary.ts, 'approve', APPROVER);
     await driver.waitForState(canary.batchId, 'done');
 
-    // Replayed but not completed yet (no worker runs): not verified, so no growth.
+    // Replayed but not run yet (no worker): its verification did not pass, so no growth.
+    await eventually(async () => (await verificationOf(canary.batchId)) ?? undefined, 20_000);
+    expect(await verificationOf(canary.batchId)).not.toBe('verified');
     const early = refusal(await driver.plan('replay webhooks --tenant t-ladder --batch 6'));
     expect(early).toContain('Batch 1 (5 jobs) is not verified yet: batch 2 may not be larger.');
-    expect(early).toContain('Not verified: 5 of 5 replayed jobs have not completed');
+    expect(early).toMatch(/Not verified: (not-verified|inconclusive): jobs unknown/);
 
     // The tenant's worker runs the replayed jobs; they complete, which verifies batch 1.
     const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    const worker = new Worker(WEBHOOKS, () => Promise.resolve('delivered'), { connection, prefix });
+    // The tenant's 2xx is what the webhooks downstream check reads from the job's result.
+    const worker = new Worker(WEBHOOKS, () => Promise.resolve({ status: 200 }), { connection, prefix });
     worker.on('error', () => undefined);
     try {
       await eventually(async () => {
@@ -127,6 +134,12 @@ describe('replay ladder and eligibility end to end', () => {
       await connection.quit();
     }
 
+    // Verified again now that they ran: only this unlocks growth.
+    await harness.emulator.sendSlashCommand({ text: 'verify webhooks' });
+    await eventually(
+      async () => ((await verificationOf(canary.batchId)) === 'verified' ? true : undefined),
+      20_000,
+    );
     expect(refusal(await driver.plan('replay webhooks --tenant t-ladder --batch 51'))).toContain(
       'Batch 1 was verified: batch 2 may grow to 50. Asked for 51; choose 50 or fewer.',
     );

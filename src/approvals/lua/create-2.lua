@@ -17,6 +17,7 @@
     ARGV[9]  retention of the record, ms (PEXPIRE)
     ARGV[10] audit stream MAXLEN (approximate trim)
     ARGV[11] audit detail text
+    ARGV[12] incident session id: ties the batch's audit trail to its incident
 
   Output:
     { 'created' }  stored, state pending
@@ -27,7 +28,7 @@ local batchKey, auditKey = KEYS[1], KEYS[2]
 local function audit(result, from, to)
   redis.call('XADD', auditKey, 'MAXLEN', '~', ARGV[10], '*',
     'at', ARGV[8], 'batch', ARGV[1], 'action', 'create', 'actor', ARGV[4],
-    'result', result, 'from', from, 'to', to, 'detail', ARGV[11])
+    'result', result, 'from', from, 'to', to, 'detail', ARGV[11], 'session', ARGV[12] or '')
 end
 
 if redis.call('EXISTS', batchKey) == 1 then

@@ -118,6 +118,7 @@ export async function planReplay(
   // Invariant 7: a refused plan is an attempt too; the audit says who asked for what and why not.
   if (result.kind === 'refused') {
     await deps.store.auditAttempt({
+      session: request.sessionId,
       action: 'plan',
       actor: request.requestedBy,
       result: result.reason,
