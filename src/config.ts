@@ -122,6 +122,8 @@ export const envSchema = z.object({
   REPLAY_MAX_BATCH: positiveInt(1000).pipe(
     z.number().max(MAX_MANIFEST_JOBS, `at most ${MAX_MANIFEST_JOBS}: one manifest holds one batch`),
   ),
+  /** An incident with no audited step for this long ends by itself, with its note and summary. */
+  INCIDENT_IDLE_MS: positiveInt(2 * 3600_000).pipe(z.number().min(60_000, 'at least 60000 (one minute)')),
   /** How long the verification after a batch watches at most (runbook step 4). */
   VERIFY_WINDOW_MS: positiveInt(120_000).pipe(z.number().max(3_600_000, 'at most one hour')),
   VERIFY_POLL_MS: positiveInt(2_000),
@@ -177,6 +179,7 @@ export interface Config {
   readonly probeTimeoutMs: number;
   readonly census: { readonly keyBudget: number; readonly timeBudgetMs: number };
   readonly verify: { readonly windowMs: number; readonly pollMs: number };
+  readonly incidentIdleMs: number;
   readonly replay: {
     readonly ladderSteps: readonly number[];
     readonly maxBatch: number;
@@ -292,6 +295,7 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
     probeTimeoutMs: env.PROBE_TIMEOUT_MS,
     census: { keyBudget: env.CENSUS_KEY_BUDGET, timeBudgetMs: env.CENSUS_TIME_BUDGET_MS },
     verify: { windowMs: env.VERIFY_WINDOW_MS, pollMs: env.VERIFY_POLL_MS },
+    incidentIdleMs: env.INCIDENT_IDLE_MS,
     replay: {
       ladderSteps: env.REPLAY_LADDER ?? DEFAULT_LADDER_STEPS,
       maxBatch: env.REPLAY_MAX_BATCH,

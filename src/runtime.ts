@@ -4,7 +4,11 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { SANDBOX_IDS, SlackEmulator } from './sandbox';
 import { createServices } from './services';
+import { startIdleSweep } from '../handlers/replay/end-incident';
 import { startRecovery } from '../handlers/replay/resume';
+
+/** Idle incidents are looked for once a minute: the timeout is hours, a minute late is fine. */
+const IDLE_SWEEP_EVERY_MS = 60_000;
 
 export interface Runtime {
   readonly port: number;
@@ -73,6 +77,10 @@ export async function startRuntime(given: Config, logger: Logger): Promise<Runti
   // Batches a crash left half done are finished and reported in the background; a plan made
   // meanwhile sees them as open (approved or executing) and waits for them.
   const recovery = startRecovery(services, bot.app.client, logger);
+  const idleSweep = startIdleSweep(services, bot.app.client, logger, {
+    idleMs: config.incidentIdleMs,
+    everyMs: IDLE_SWEEP_EVERY_MS,
+  });
   let stopping: Promise<void> | undefined;
   return {
     port: bot.port,
@@ -82,6 +90,7 @@ export async function startRuntime(given: Config, logger: Logger): Promise<Runti
       (stopping ??= (async () => {
         // Stop taking requests first, then release what they used.
         recovery.stop();
+        idleSweep.stop();
         await Promise.allSettled([bot.stop()]);
         await Promise.allSettled([services.close(), emulator?.close()]);
       })()),

@@ -109,6 +109,8 @@ export interface HandlerServices {
   readonly countsNow: (
     workflowIds: readonly WorkflowId[],
   ) => Promise<Partial<Record<WorkflowId, WorkflowCounts>>>;
+  /** Whether the incident had an audited step since `since` (epoch ms). */
+  readonly activeSince: (sessionId: string, since: number) => Promise<boolean>;
   /** The newest audit entries, oldest first. */
   readonly auditLatest: (count: number) => Promise<AuditEntry[]>;
   /** Where each batch's approval request sits in Slack. */
@@ -311,6 +313,8 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
       );
       return counts;
     },
+    activeSince: async (sessionId, since) =>
+      (await readAudit(state, store.auditKey, { sessionId, since })).length > 0,
     auditLatest: (count) => readAudit(state, store.auditKey, { maxScan: count }),
     batchMessages: new RedisBatchMessages(state, config.statePrefix),
     sessions,

@@ -29,6 +29,18 @@ export async function runClosing(
     );
     return;
   }
-  if (kind === 'note') await postNote(services, context.client, session, context.userId);
-  else await endIncident(services, context.client, session, 'done', context.userId);
+  if (kind === 'note') {
+    await postNote(services, context.client, session, context.userId);
+    return;
+  }
+  const ended = await endIncident(services, context.client, session, 'done', context.userId);
+  if (!ended) {
+    await tell(
+      context.respond,
+      noticeMessage({
+        tone: 'info',
+        message: 'This incident is already being closed: its note and summary follow in the thread.',
+      }),
+    );
+  }
 }

@@ -63,8 +63,12 @@ export async function endIncident(
   session: IncidentSession,
   because: NonNullable<IncidentFacts['endedBecause']>,
   by: string,
-): Promise<IncidentFacts> {
+): Promise<IncidentFacts | undefined> {
   const log = services.logger.child({ session: session.id });
+  if (!(await services.sessions.claimEnd(session.id))) {
+    log.info({ because }, 'incident already ending elsewhere');
+    return undefined;
+  }
   const endedAt = Date.now();
   const workflows = session.workflowIds.filter((id): id is WorkflowId =>
     (services.workflowIds as readonly string[]).includes(id),
@@ -116,4 +120,33 @@ export async function endIfBacklogCleared(
   if (!cleared) return false;
   await endIncident(services, client, session, 'backlog-cleared', BOT_ACTOR);
   return true;
+}
+
+/**
+ * The configurable idle timeout (issue 5, item 3): an open incident with no
+ * audited step for `idleMs` ends by itself, with its note and summary.
+ * Every replica may sweep: `claimEnd` lets exactly one write the ending.
+ */
+export function startIdleSweep(
+  services: HandlerServices,
+  client: webApi.WebClient,
+  logger: Logger,
+  options: { readonly idleMs: number; readonly everyMs: number; readonly now?: () => number },
+): { stop(): void; sweep(): Promise<number> } {
+  const now = options.now ?? Date.now;
+  const sweep = async (): Promise<number> => {
+    let ended = 0;
+    for (const session of await services.sessions.listOpen()) {
+      const since = now() - options.idleMs;
+      if (session.openedAt > since) continue;
+      if (await services.activeSince(session.id, since)) continue;
+      if (await endIncident(services, client, session, 'idle', BOT_ACTOR)) ended += 1;
+    }
+    return ended;
+  };
+  const timer = setInterval(() => {
+    sweep().catch((err: unknown) => logger.error({ err }, 'idle incident sweep failed; it runs again'));
+  }, options.everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), sweep };
 }

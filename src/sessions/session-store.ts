@@ -34,6 +34,13 @@ export interface IncidentSessions {
   current(teamId: string, channelId: string): Promise<IncidentSession | undefined>;
   /** Ends the channel's incident if it is still `sessionId`; the next diagnose opens a fresh one. */
   end(teamId: string, channelId: string, sessionId: string): Promise<boolean>;
+  /**
+   * The right to write an incident's ending (note and summary), once: `done`
+   * typed twice, two replicas sweeping idle incidents, or both at once.
+   */
+  claimEnd(sessionId: string): Promise<boolean>;
+  /** Every incident still open, oldest first (the idle sweep walks them). */
+  listOpen(): Promise<IncidentSession[]>;
 }
 
 export class SessionStore implements IncidentSessions {
@@ -47,24 +54,60 @@ export class SessionStore implements IncidentSessions {
     return `${this.prefix}:session:${teamId}:${channelId}`;
   }
 
+  private get openIndex(): string {
+    return `${this.prefix}:sessions:open`;
+  }
+
   async open(session: IncidentSession): Promise<void> {
-    await this.redis.set(
-      this.key(session.teamId, session.channelId),
-      JSON.stringify(sessionSchema.parse(session)),
-      'EX',
-      SESSION_TTL_SECONDS,
-    );
+    const valid = sessionSchema.parse(session);
+    const key = this.key(valid.teamId, valid.channelId);
+    await this.redis
+      .multi()
+      .set(key, JSON.stringify(valid), 'EX', SESSION_TTL_SECONDS)
+      .zadd(this.openIndex, valid.openedAt, key)
+      .exec();
   }
 
   async end(teamId: string, channelId: string, sessionId: string): Promise<boolean> {
     const current = await this.current(teamId, channelId);
     if (current?.id !== sessionId) return false;
-    await this.redis.del(this.key(teamId, channelId));
+    const key = this.key(teamId, channelId);
+    await this.redis.multi().del(key).zrem(this.openIndex, key).exec();
     return true;
   }
 
-  async current(teamId: string, channelId: string): Promise<IncidentSession | undefined> {
-    const raw = await this.redis.get(this.key(teamId, channelId));
+  async claimEnd(sessionId: string): Promise<boolean> {
+    const taken = await this.redis.set(
+      `${this.prefix}:session-ending:${sessionId}`,
+      '1',
+      'EX',
+      SESSION_TTL_SECONDS,
+      'NX',
+    );
+    return taken === 'OK';
+  }
+
+  async listOpen(): Promise<IncidentSession[]> {
+    const keys = await this.redis.zrange(this.openIndex, '0', '-1');
+    const found: IncidentSession[] = [];
+    for (const key of keys) {
+      const session = await this.read(key);
+      // Expired (a day quiet) or replaced: drop it from the index.
+      if (!session || this.key(session.teamId, session.channelId) !== key) {
+        await this.redis.zrem(this.openIndex, key);
+        continue;
+      }
+      found.push(session);
+    }
+    return found;
+  }
+
+  current(teamId: string, channelId: string): Promise<IncidentSession | undefined> {
+    return this.read(this.key(teamId, channelId));
+  }
+
+  private async read(key: string): Promise<IncidentSession | undefined> {
+    const raw = await this.redis.get(key);
     if (raw === null) return undefined;
     try {
       const parsed = sessionSchema.safeParse(JSON.parse(raw));
@@ -72,7 +115,7 @@ export class SessionStore implements IncidentSessions {
     } catch {
       // fall through: a corrupt session is treated as none
     }
-    this.logger.warn({ teamId, channelId }, 'ignoring a session record that does not parse');
+    this.logger.warn({ key }, 'ignoring a session record that does not parse');
     return undefined;
   }
 }

@@ -9,6 +9,8 @@ import { sendJson, startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 import { dockerApi, scalarAnswer } from '../helpers/stand-ins';
 import { workerConnection } from '../runbook/replay/helpers';
+import { startIdleSweep } from '../../handlers/replay/end-incident';
+import { silentLogger } from '../../src/logger';
 import { startHarness, type Harness } from './harness';
 import { blocksOf } from './messages';
 import { ReplayDriver } from './replay-driver';
@@ -200,6 +202,41 @@ describe('a scripted incident, diagnose to done', () => {
       'verify:verified',
       'done:done',
     ]);
+    expect(
+      await harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel),
+    ).toBeUndefined();
+  });
+
+  it('ends an incident idle past the timeout by itself, once, with its summary', async () => {
+    const thread = await driver.newIncident('webhooks');
+    const later = () => Date.now() + harness.config.incidentIdleMs + 60_000;
+    const sweepNow = () =>
+      startIdleSweep(harness.services, harness.bot.app.client, silentLogger, {
+        idleMs: harness.config.incidentIdleMs,
+        everyMs: 3_600_000,
+        now: later,
+      });
+    const first = sweepNow();
+    const second = sweepNow();
+    try {
+      // Not idle yet by the real clock: the sweep leaves it open.
+      const early = startIdleSweep(harness.services, harness.bot.app.client, silentLogger, {
+        idleMs: harness.config.incidentIdleMs,
+        everyMs: 3_600_000,
+      });
+      expect(await early.sweep()).toBe(0);
+      early.stop();
+      // Two replicas sweeping at once write one ending.
+      expect((await Promise.all([first.sweep(), second.sweep()])).reduce((a, b) => a + b, 0)).toBe(1);
+    } finally {
+      first.stop();
+      second.stop();
+    }
+    const summaries = harness.emulator
+      .thread(SANDBOX_IDS.incidentChannel, thread)
+      .filter((m) => JSON.stringify(m.blocks).includes(BlockId.summaryHeader));
+    expect(summaries).toHaveLength(1);
+    expect(JSON.stringify(summaries[0]?.blocks)).toMatch(/idle/i);
     expect(
       await harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel),
     ).toBeUndefined();
