@@ -17,6 +17,9 @@ export function usageMessage(view: UsageView): BuiltMessage {
     `*${COMMAND} sample <workflow> [n]* — read up to 10 stuck jobs and check their payloads, targets and handlers; filters \`--state failed|delayed|waiting\`, \`--tenant ID\`, \`--reason TEXT\`, \`--handler NAME\``,
     `*${COMMAND} replay <workflow>* — plan a batch of given-up jobs for a second person to approve; \`--tenant ID\`, \`--reason TEXT\`, \`--handler NAME\` choose the cohort, \`--exclude tenant=ID\` leaves one out, \`--batch N\` picks a smaller size, \`--dry-run\` only shows it`,
     `*${COMMAND} enqueue <workflow> <id…> [--tenant ID]* — jobs that were never enqueued (e.g. recording ids of calls that ended while Ops was down), with the same approval`,
+    `*${COMMAND} verify <workflow>* — verify the incident's latest batch again (jobs, drain, downstream effect, error rate)`,
+    `*${COMMAND} audit [n]* — the newest steps of the audit trail, only for you`,
+    `*${COMMAND} note* — the operations-log draft, from the record · *${COMMAND} done* — end the incident: note and summary`,
     `*${COMMAND} help* — this message`,
   ];
   const blocks: KnownBlock[] = [];

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { BlockId } from '../../blocks/ids';
 import { findBlockKitViolations } from '../../blocks/limits';
 import { readAudit } from '../../src/approvals/audit';
 import { SANDBOX_IDS } from '../../src/sandbox';
@@ -372,5 +373,37 @@ describe('replay approval end to end', () => {
       ['approve', APPROVER, 'dry-run'],
     ]);
     expect(await redis.exists(`${harness.config.statePrefix}:journal:${answer.batchId}:meta`)).toBe(0);
+  });
+
+  it('refuses to plan without an open incident, saying to diagnose first, and plans nothing', async () => {
+    const open = await harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel);
+    if (open) await harness.services.sessions.end(open.teamId, open.channelId, open.id);
+    const { tenantId } = await givenUp(1);
+    for (const text of [`replay webhooks --tenant ${tenantId}`, 'enqueue recordings rec-1 --tenant t']) {
+      const answer = await driver.plan(text);
+      expect(answer.kind === 'refused' && answer.text).toContain('No incident is open in this channel');
+    }
+  });
+
+  it('answers /stuckjobs audit with the newest steps and posts /stuckjobs note in the thread', async () => {
+    const thread = await driver.newIncident();
+    const seen = driver.ephemeralsOf(REQUESTER).length;
+    await harness.emulator.sendSlashCommand({ text: 'audit 5' });
+    const audit = await driver.nextEphemeral(REQUESTER, seen);
+    expect(audit).toMatch(/\*diagnose\* by <@U0REQUESTER>: posted/);
+
+    const before = harness.emulator.calls.length;
+    await harness.emulator.sendSlashCommand({ text: 'note' });
+    const note = await harness.emulator.waitForCall(
+      'chat.postMessage',
+      (call) =>
+        harness.emulator.calls.indexOf(call) >= before &&
+        JSON.stringify(call.args.blocks).includes(BlockId.oplogNote),
+      20_000,
+    );
+    expect(note.args.thread_ts).toBe(thread);
+    expect(JSON.stringify(note.args.blocks)).toMatch(/Since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    const steps = await readAudit(redis, `${harness.config.statePrefix}:audit`, { maxScan: 1 });
+    expect(steps.map((e) => `${e.action}:${e.actor}`)).toEqual([`note:${REQUESTER}`]);
   });
 });

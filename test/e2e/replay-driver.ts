@@ -49,7 +49,7 @@ export class ReplayDriver {
         SANDBOX_IDS.incidentChannel,
       );
       return session?.threadTs === ts ? session : undefined;
-    });
+    }, 20_000);
     return ts;
   }
 
@@ -62,6 +62,23 @@ export class ReplayDriver {
       (c) => after(this.harness, before)(c) && blocksOf(c).some((b) => b.block_id === BlockId.samplesGate),
       20_000,
     );
+  }
+
+  /** Plan replay (canary) on the diagnosis `diagnosisTs`, clicked by the requester. */
+  async planFromButton(diagnosisTs: string): Promise<Extract<PlanAnswer, { kind: 'posted' }>> {
+    const before = this.harness.emulator.calls.length;
+    await this.harness.emulator.sendBlockAction({
+      messageTs: diagnosisTs,
+      actionId: ActionId.planReplay,
+      user: SANDBOX_IDS.requester,
+    });
+    const post = await this.harness.emulator.waitForCall(
+      'chat.postMessage',
+      (c) =>
+        after(this.harness, before)(c) && blocksOf(c).some((b) => b.block_id === BlockId.approvalActions),
+      20_000,
+    );
+    return this.postedAnswer(post);
   }
 
   /** A slash command from the requester; the answer is the posted approval request or the ephemeral refusal. */
@@ -81,6 +98,11 @@ export class ReplayDriver {
         blocksOf(c).some((b) => b.block_id === BlockId.approvalHeader),
     );
     if (!post) return { kind: 'refused', text: JSON.stringify(answer.args) };
+    return this.postedAnswer(post);
+  }
+
+  /** The batch an approval request names, and the value its buttons carry. */
+  private postedAnswer(post: RecordedCall): Extract<PlanAnswer, { kind: 'posted' }> {
     const ts = tsOf(post);
     const batchId = /Batch (b-[0-9a-f]{12})/.exec(JSON.stringify(post.args.blocks))?.[1] ?? '';
     const actions = (post.args.blocks as { block_id?: string; elements?: { value?: string }[] }[]).find(
