@@ -244,4 +244,40 @@ describe('a scripted incident, diagnose to done', () => {
       await harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel),
     ).toBeUndefined();
   });
+
+  it('is not verified while the Ops error rate stays high, and the ladder stays closed', async () => {
+    // Fresh given-up jobs of another tenant, diagnosed while Ops still errs.
+    await seedWithWorker({
+      url: testRedisUrl(),
+      prefix,
+      queue: QUEUE,
+      jobs: Array.from({ length: 4 }, (_, i) => ({
+        name: 'deliver-webhook',
+        data: {
+          tenantId: 't-noisy',
+          webhookId: `n-${i}`,
+          url: `${stubs[0]!.url}/hooks/t-noisy`,
+          event: 'e',
+          body: {},
+        },
+        failWith: 'HTTP 503',
+      })),
+    });
+    opsErrors = 800;
+    await driver.newIncident('webhooks');
+    const batch = await driver.plan('replay webhooks --tenant t-noisy --batch 2');
+    if (batch.kind !== 'posted') throw new Error(batch.text);
+    await driver.click(batch.ts, 'approve', APPROVER);
+    const result = await eventually(async () => {
+      const raw = await redis.get(`${harness.config.statePrefix}:verification:${batch.batchId}`);
+      return raw === null
+        ? undefined
+        : (JSON.parse(raw) as { status: string; parts: { name: string; status: string }[] });
+    }, 30_000);
+    expect(result.status).toBe('not-verified');
+    expect(result.parts.find((part) => part.name === 'error-rate')?.status).toBe('fail');
+    expect(result.parts.find((part) => part.name === 'jobs')?.status).toBe('pass');
+    const refused = await driver.plan('replay webhooks --tenant t-noisy --batch 3');
+    expect(refused.kind === 'refused' && refused.text).toContain('Batch 1 (2 jobs) is not verified yet');
+  });
 });
