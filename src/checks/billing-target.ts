@@ -1,6 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import Stripe from 'stripe';
 import type { BillingPayload } from '../workflows/billing';
 import { createTtlCache } from './cache';
 import { withDeadline } from './deadline';
@@ -8,7 +5,7 @@ import type { Limiter } from './limit';
 import { failed, passed, unknown } from './result';
 import { stripeAnswer } from './stripe-errors';
 import type { CheckResult, WorkflowTargetCheck } from './types';
-import { stripeConnection } from '../probes/stripe';
+import { createStripeClient } from '../probes/stripe-client';
 
 export interface BillingTargetOptions {
   readonly secretKey?: string;
@@ -45,17 +42,7 @@ const notConfigured: WorkflowTargetCheck<BillingTarget> = {
 export function createBillingTargetCheck(options: BillingTargetOptions): WorkflowTargetCheck<BillingTarget> {
   const { secretKey, apiUrl, timeoutMs, limit, cacheTtlMs } = options;
   if (secretKey === undefined) return notConfigured;
-  const link = stripeConnection(apiUrl);
-  // Our own keep-alive agent rather than the SDK's module-wide one, so `close()` can end its sockets.
-  const httpAgent =
-    link.protocol === 'http' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
-  const stripe = new Stripe(secretKey, {
-    maxNetworkRetries: 0,
-    timeout: timeoutMs,
-    telemetry: false,
-    httpAgent,
-    ...link,
-  });
+  const { stripe, close: closeClient } = createStripeClient(secretKey, apiUrl, timeoutMs);
   const customers = createTtlCache<Found<true>>(cacheTtlMs);
   const subscriptions = createTtlCache<Found<SubscriptionFacts>>(cacheTtlMs);
 
@@ -100,7 +87,7 @@ export function createBillingTargetCheck(options: BillingTargetOptions): Workflo
       );
     },
     close: () => {
-      httpAgent.destroy();
+      closeClient();
       return Promise.resolve();
     },
   };

@@ -23,14 +23,11 @@
  * without a subscription or a well-formed period is `unknown`. Without
  * STRIPE_SECRET_KEY the check is `skipped`.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import Stripe from 'stripe';
 import { withDeadline } from '../../../checks/deadline';
 import type { Limiter } from '../../../checks/limit';
 import { stripeAnswer } from '../../../checks/stripe-errors';
 import { firstIssue } from '../../../checks/target-fields';
-import { stripeConnection } from '../../../probes/stripe';
+import { createStripeClient } from '../../../probes/stripe-client';
 import { billingPayloadSchema } from '../../../workflows/billing';
 import type { CompletedJob } from '../types';
 import type { JobFinding, WorkflowDownstream } from './index';
@@ -94,17 +91,7 @@ const notConfigured: WorkflowDownstream = {
 export function createBillingDownstream(options: BillingDownstreamOptions): WorkflowDownstream {
   const { secretKey, apiUrl, timeoutMs, limit } = options;
   if (secretKey === undefined) return notConfigured;
-  const link = stripeConnection(apiUrl);
-  // Our own keep-alive agent rather than the SDK's module-wide one, so `close()` can end its sockets.
-  const httpAgent =
-    link.protocol === 'http' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
-  const stripe = new Stripe(secretKey, {
-    maxNetworkRetries: 0,
-    timeout: timeoutMs,
-    telemetry: false,
-    httpAgent,
-    ...link,
-  });
+  const { stripe, close: closeClient } = createStripeClient(secretKey, apiUrl, timeoutMs);
 
   const latestInvoice = (subscription: string): Promise<InvoiceAnswer> =>
     limit(() =>
@@ -171,7 +158,7 @@ export function createBillingDownstream(options: BillingDownstreamOptions): Work
       return { kind: 'checked', jobs: await Promise.all(jobs.map((job) => findingFor(job, invoices))) };
     },
     close: () => {
-      httpAgent.destroy();
+      closeClient();
       return Promise.resolve();
     },
   };

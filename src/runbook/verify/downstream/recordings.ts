@@ -11,28 +11,18 @@
  * nothing about the object. A payload without `outputKey` is `unknown`.
  * Without RECORDINGS_BUCKET the check is `skipped`.
  */
-import { HeadObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { withDeadline } from '../../../checks/deadline';
-import type { Limiter } from '../../../checks/limit';
 import { s3Answer, type S3Answer } from '../../../checks/s3-errors';
 import { firstIssue } from '../../../checks/target-fields';
 import { createRecordingsS3Client } from '../../../probes/s3-client';
 import { recordingPayloadSchema } from '../../../workflows/recordings';
+import type { RecordingTargetOptions } from '../../../checks/recording-target';
 import type { CompletedJob } from '../types';
 import type { JobFinding, WorkflowDownstream } from './index';
 
-export interface RecordingsDownstreamOptions {
-  /** RECORDINGS_BUCKET; without it the check is `skipped`. */
-  readonly bucket?: string;
-  /** S3_ENDPOINT for an S3-compatible store; switches to path-style addressing. */
-  readonly s3Endpoint?: string;
-  readonly region: string;
-  /** Per-request deadline. */
-  readonly timeoutMs: number;
-  /** Defaults to the SDK's provider chain; tests pass static fake keys. */
-  readonly credentials?: S3ClientConfig['credentials'];
-  readonly limit: Limiter;
-}
+/** The recording check's settings without its cache: a verification asks afresh every time. */
+export type RecordingsDownstreamOptions = Omit<RecordingTargetOptions, 'cacheTtlMs'>;
 
 const outputSchema = recordingPayloadSchema.pick({ outputKey: true });
 
