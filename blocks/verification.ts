@@ -13,6 +13,10 @@ export interface VerificationView {
   readonly progress?: VerifyProgress;
   /** Once judged. */
   readonly verification?: Verification;
+  /** The watch failed (Redis gone, say): nothing was judged. */
+  readonly failure?: string;
+  /** Another watch of this batch is running; its message will carry the result. */
+  readonly alreadyRunning?: boolean;
 }
 
 const partEmoji: Record<PartStatus, string> = {
@@ -62,6 +66,13 @@ export function verificationMessage(view: VerificationView): BuiltMessage {
   const blocks: KnownBlock[] = [
     { type: 'header', block_id: BlockId.verificationHeader, text: plain(truncate(title, LIMITS.headerText)) },
   ];
+  if (view.failure !== undefined || view.alreadyRunning) {
+    const line = view.alreadyRunning
+      ? ':hourglass_flowing_sand: A verification of this batch is already running; its own message will carry the result.'
+      : `:warning: The verification could not finish (${externalText(view.failure ?? '')}): nothing was judged, and the ladder stays where it was. Try again with \`${COMMAND} verify ${manifest.workflow}\`.`;
+    blocks.push(section(BlockId.verificationResult, truncate(line, LIMITS.sectionText)));
+    return { text: `${title}: ${view.alreadyRunning ? 'already running' : 'failed'}`, blocks };
+  }
   if (!verification) {
     const p = progress;
     const line = p

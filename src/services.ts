@@ -9,6 +9,7 @@ import { diagnose, systemClock, type Clock } from './runbook/diagnose';
 import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
 import type { Diagnosis } from './runbook/diagnosis';
 import type { DiagnoseRequest } from './runbook/diagnose';
+import { WORKFLOW_IDS } from './workflows';
 import type { WorkflowId } from './workflows/types';
 import { RedisReplayGate, type GateBlock, type GateScope, type ReplayGate } from './approvals/replay-gate';
 import { recordSample } from './runbook/inspect/record-sample';
@@ -98,7 +99,7 @@ export interface HandlerServices {
   readonly verifyBatch: (
     batchId: string,
     onProgress?: (progress: VerifyProgress) => void,
-  ) => Promise<Verification | undefined>;
+  ) => Promise<Verification | 'already-running' | undefined>;
   /** One audit line for a step that is not a batch transition (diagnose, sample, verify, note, done). */
   readonly audit: (entry: AuditAttempt) => Promise<void>;
   /** The incident's batches of a workflow, oldest first (dry runs left out). */
@@ -109,6 +110,8 @@ export interface HandlerServices {
   readonly countsNow: (
     workflowIds: readonly WorkflowId[],
   ) => Promise<Partial<Record<WorkflowId, WorkflowCounts>>>;
+  /** A batch of the incident awaits approval, runs, or is being verified. */
+  readonly hasOpenWork: (sessionId: string) => Promise<boolean>;
   /** Whether the incident had an audited step since `since` (epoch ms). */
   readonly activeSince: (sessionId: string, since: number) => Promise<boolean>;
   /** The newest audit entries, oldest first. */
@@ -312,6 +315,17 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
         }),
       );
       return counts;
+    },
+    hasOpenWork: async (sessionId) => {
+      const now = clock.now();
+      for (const workflow of WORKFLOW_IDS) {
+        for (const record of await series.records(sessionId, workflow)) {
+          if (record.state === 'approved' || record.state === 'executing') return true;
+          if (record.state === 'pending' && record.manifest.expiresAt > now) return true;
+          if (record.state === 'done' && (await verifications.running(record.manifest.id))) return true;
+        }
+      }
+      return false;
     },
     activeSince: async (sessionId, since) =>
       (await readAudit(state, store.auditKey, { sessionId, since })).length > 0,

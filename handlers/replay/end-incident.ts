@@ -4,7 +4,7 @@ import type { Logger } from '../../src/logger';
 import type { IncidentFacts } from '../../src/runbook/oplog/types';
 import type { HandlerServices } from '../../src/services';
 import type { IncidentSession } from '../../src/sessions/session-store';
-import type { WorkflowId } from '../../src/workflows/types';
+import { isWorkflowId } from '../../src/workflows';
 import { postChecked } from '../post-message';
 import { BOT_ACTOR } from './bot-actor';
 
@@ -69,10 +69,25 @@ export async function endIncident(
     log.info({ because }, 'incident already ending elsewhere');
     return undefined;
   }
+  try {
+    return await writeEnding(services, client, session, because, by, log);
+  } catch (err) {
+    // An ending that failed half way must not hold the incident for a day: `done` can be typed again.
+    await services.sessions.releaseEnd(session.id);
+    throw err;
+  }
+}
+
+async function writeEnding(
+  services: HandlerServices,
+  client: webApi.WebClient,
+  session: IncidentSession,
+  because: NonNullable<IncidentFacts['endedBecause']>,
+  by: string,
+  log: Logger,
+): Promise<IncidentFacts> {
   const endedAt = Date.now();
-  const workflows = session.workflowIds.filter((id): id is WorkflowId =>
-    (services.workflowIds as readonly string[]).includes(id),
-  );
+  const workflows = session.workflowIds.filter(isWorkflowId);
   const [countsAfter, permalink] = await Promise.all([
     services.countsNow(workflows),
     permalinkOf(client, log, session),
@@ -92,6 +107,13 @@ export async function endIncident(
   });
   const thread = { channel: session.channelId, threadTs: session.threadTs };
   await postChecked(client, log, thread, noteMessage(facts));
+  await services.audit({
+    session: session.id,
+    action: 'note',
+    actor: by,
+    result: 'posted',
+    detail: 'operations-log draft, at the end',
+  });
   await postChecked(client, log, { ...thread, broadcast: true }, incidentSummaryMessage(facts));
   await services.sessions.end(session.teamId, session.channelId, session.id);
   log.info({ because }, 'incident ended: note and summary posted');
@@ -112,9 +134,7 @@ export async function endIfBacklogCleared(
 ): Promise<boolean> {
   const session = await services.sessions.current(teamId, channelId);
   if (session?.id !== sessionId) return false;
-  const workflows = session.workflowIds.filter((id): id is WorkflowId =>
-    (services.workflowIds as readonly string[]).includes(id),
-  );
+  const workflows = session.workflowIds.filter(isWorkflowId);
   const counts = Object.values(await services.countsNow(workflows));
   const cleared = counts.every((c) => c.waiting + c.delayed + c.givenUp === 0);
   if (!cleared) return false;
@@ -140,6 +160,8 @@ export function startIdleSweep(
       const since = now() - options.idleMs;
       if (session.openedAt > since) continue;
       if (await services.activeSince(session.id, since)) continue;
+      // A batch awaiting approval, running or being verified is not idle, however long it takes.
+      if (await services.hasOpenWork(session.id)) continue;
       if (await endIncident(services, client, session, 'idle', BOT_ACTOR)) ended += 1;
     }
     return ended;

@@ -6,7 +6,7 @@ import type { JobOutcome } from '../../src/runbook/replay/types';
 import { outcomeSummary } from '../../src/runbook/replay/run-approved-batch';
 import type { HandlerServices } from '../../src/services';
 import { tellThread } from '../tell';
-import { PROGRESS_EDIT_MS, updateMessage } from './update-message';
+import { throttledEditor, updateMessage } from './update-message';
 import { endIfBacklogCleared } from './end-incident';
 import { postVerification } from './verify-batch';
 
@@ -37,22 +37,17 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
 
   // Edits start only once this run holds the claim (the engine reports 0 done then):
   // a caller that lost the claim must never overwrite the winner's result.
-  let lastEdit = 0;
-  let edits: Promise<void> = Promise.resolve();
+  const progress = throttledEditor(client, log, where);
   const onProgress = (done: number, total: number) => {
-    if (done === total || (done > 0 && Date.now() - lastEdit < PROGRESS_EDIT_MS)) return;
-    lastEdit = Date.now();
-    // Chained so edits land in order; the executor never waits for Slack.
-    edits = edits.then(() =>
-      updateMessage(client, log, where, approvalOutcomeMessage({ ...base, progress: { done, total } })),
-    );
+    if (done === total) return;
+    progress.edit(() => approvalOutcomeMessage({ ...base, progress: { done, total } }), done === 0);
   };
 
   let result: Awaited<ReturnType<HandlerServices['runApprovedBatch']>>;
   try {
     result = await services.runApprovedBatch(manifest.id, onProgress);
   } catch (err) {
-    await edits;
+    await progress.settled();
     await updateMessage(
       client,
       log,
@@ -66,7 +61,7 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
     );
     throw err;
   }
-  await edits;
+  await progress.settled();
   if (result.kind === 'not-claimed') {
     // Another replica or a retried delivery runs it; that run reports.
     log.info({ claim: result.claim }, 'approved batch already claimed elsewhere');

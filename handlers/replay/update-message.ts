@@ -27,3 +27,24 @@ export async function updateMessage(
     log.warn({ err }, 'could not update the approval message');
   }
 }
+
+/**
+ * Progress edits of one message: at most one a second, landing in order, and
+ * never awaited by the work they report on. `settled()` waits for the last.
+ */
+export function throttledEditor(
+  client: webApi.WebClient,
+  log: Logger,
+  where: Pick<BatchMessage, 'channelId' | 'messageTs'>,
+): { edit(message: () => BuiltMessage, now?: boolean): void; settled(): Promise<void> } {
+  let lastEdit = 0;
+  let edits: Promise<void> = Promise.resolve();
+  return {
+    edit: (message, now = false) => {
+      if (!now && Date.now() - lastEdit < PROGRESS_EDIT_MS) return;
+      lastEdit = Date.now();
+      edits = edits.then(() => updateMessage(client, log, where, message()));
+    },
+    settled: () => edits,
+  };
+}

@@ -3,10 +3,11 @@ import { verificationMessage } from '../../blocks/verification';
 import type { ApprovalRecord } from '../../src/approvals/approval-types';
 import type { BatchMessage } from '../../src/approvals/batch-messages';
 import type { Verification } from '../../src/runbook/verify/types';
+import { errorMessage } from '../../src/errors';
 import type { HandlerServices } from '../../src/services';
 import { postChecked } from '../post-message';
 import { BOT_ACTOR } from './bot-actor';
-import { PROGRESS_EDIT_MS, updateMessage } from './update-message';
+import { throttledEditor, updateMessage } from './update-message';
 
 /**
  * Runbook step 4 in the thread: one message, edited while the bot watches,
@@ -27,24 +28,40 @@ export async function postVerification(
     verificationMessage({ manifest }),
   );
   const at = { channelId: where.channelId, messageTs: ts };
-  let lastEdit = Date.now();
-  let edits: Promise<void> = Promise.resolve();
-  const verification = await services.verifyBatch(manifest.id, (progress) => {
-    if (Date.now() - lastEdit < PROGRESS_EDIT_MS) return;
-    lastEdit = Date.now();
-    edits = edits.then(() => updateMessage(client, log, at, verificationMessage({ manifest, progress })));
-  });
-  await edits;
-  if (!verification) return undefined;
+  const progress = throttledEditor(client, log, at);
+  const audit = (result: string, detail: string) =>
+    services.audit({
+      session: manifest.sessionId,
+      batchId: manifest.id,
+      action: 'verify',
+      actor: BOT_ACTOR,
+      result,
+      detail,
+    });
+  let verification: Awaited<ReturnType<HandlerServices['verifyBatch']>>;
+  try {
+    verification = await services.verifyBatch(manifest.id, (p) =>
+      progress.edit(() => verificationMessage({ manifest, progress: p })),
+    );
+  } catch (err) {
+    // Never left saying "watching": the message says it failed and how to try again, and the audit has it.
+    await progress.settled();
+    const failure = errorMessage(err);
+    await updateMessage(client, log, at, verificationMessage({ manifest, failure }));
+    await audit('error', failure);
+    throw err;
+  }
+  await progress.settled();
+  if (verification === undefined) return undefined;
+  if (verification === 'already-running') {
+    await updateMessage(client, log, at, verificationMessage({ manifest, alreadyRunning: true }));
+    return undefined;
+  }
   await updateMessage(client, log, at, verificationMessage({ manifest, verification }));
-  await services.audit({
-    session: manifest.sessionId,
-    batchId: manifest.id,
-    action: 'verify',
-    actor: BOT_ACTOR,
-    result: verification.status,
-    detail: verification.parts.map((part) => `${part.name} ${part.status}: ${part.summary}`).join('; '),
-  });
+  await audit(
+    verification.status,
+    verification.parts.map((part) => `${part.name} ${part.status}: ${part.summary}`).join('; '),
+  );
   log.info({ status: verification.status }, 'batch verification posted');
   return verification;
 }

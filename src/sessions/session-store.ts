@@ -39,6 +39,8 @@ export interface IncidentSessions {
    * typed twice, two replicas sweeping idle incidents, or both at once.
    */
   claimEnd(sessionId: string): Promise<boolean>;
+  /** Gives the claim back after an ending that failed, so it can be tried again. */
+  releaseEnd(sessionId: string): Promise<void>;
   /** Every incident still open, oldest first (the idle sweep walks them). */
   listOpen(): Promise<IncidentSession[]>;
 }
@@ -85,6 +87,10 @@ export class SessionStore implements IncidentSessions {
       'NX',
     );
     return taken === 'OK';
+  }
+
+  async releaseEnd(sessionId: string): Promise<void> {
+    await this.redis.del(`${this.prefix}:session-ending:${sessionId}`);
   }
 
   async listOpen(): Promise<IncidentSession[]> {

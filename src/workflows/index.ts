@@ -17,6 +17,11 @@ export {
 
 export const WORKFLOW_IDS = ['webhooks', 'recordings', 'billing'] as const satisfies readonly WorkflowId[];
 
+/** Narrows a stored or typed string (a session's workflow list, say) to a workflow id. */
+export function isWorkflowId(id: string): id is WorkflowId {
+  return (WORKFLOW_IDS as readonly string[]).includes(id);
+}
+
 const DEFAULT_WORKFLOWS: readonly AnyWorkflow[] = [webhooksWorkflow, recordingsWorkflow, billingWorkflow];
 
 const nameSchema = z

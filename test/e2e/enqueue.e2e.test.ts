@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { SANDBOX_IDS } from '../../src/sandbox';
+import { eventually } from '../helpers/eventually';
 import { mockThirdPartyHttp } from '../helpers/nock';
 import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
 import { startHarness, type Harness } from './harness';
@@ -72,6 +73,14 @@ describe('/stuckjobs enqueue end to end', () => {
 
     await driver.click(first.ts, 'approve', SANDBOX_IDS.approver);
     await driver.waitForState(first.batchId, 'done');
+    // The next plan waits for the batch's verification (nobody runs these jobs here: it will not pass).
+    await eventually(
+      async () =>
+        (await redis.exists(`${harness.config.statePrefix}:verification:${first.batchId}`)) === 1
+          ? true
+          : undefined,
+      10_000,
+    );
     for (const id of ['rec-1', 'rec-2']) {
       const data = JSON.parse((await redis.hget(jobKey(id), 'data')) ?? '{}') as Record<string, string>;
       expect(data).toEqual({

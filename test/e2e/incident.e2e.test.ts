@@ -88,15 +88,23 @@ describe('a scripted incident, diagnose to done', () => {
       },
     });
     driver = new ReplayDriver(harness, redis);
-    // Ops is back: its worker delivers whatever is replayed, recording the tenant's 2xx.
+  }, 60_000);
+
+  /** Ops is back: its worker delivers whatever is replayed, recording the tenant's 2xx. Started after seeding. */
+  function startDeliveryWorker(): void {
     workerRedis = workerConnection(testRedisUrl());
     worker = new Worker(QUEUE, () => Promise.resolve({ status: 200 }), { connection: workerRedis, prefix });
     worker.on('error', () => undefined);
-  }, 60_000);
+  }
 
-  afterAll(async () => {
+  afterEach(async () => {
     await worker?.close();
     await workerRedis?.quit();
+    worker = undefined;
+    workerRedis = undefined;
+  });
+
+  afterAll(async () => {
     await harness?.close();
     for (const stub of stubs) await stub.close();
     await deleteKeysWithPrefix(redis, prefix);
@@ -109,6 +117,7 @@ describe('a scripted incident, diagnose to done', () => {
     blocksOf(call).some((block) => block.block_id === id);
 
   it('verifies the batch, then writes a note and a summary from the record, with every step audited in order', async () => {
+    startDeliveryWorker();
     const thread = await driver.newIncident('webhooks');
     const session = await harness.services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel);
     expect(session?.findings?.causes.some((cause) => cause.text.includes('answered 503'))).toBe(true);
@@ -201,6 +210,7 @@ describe('a scripted incident, diagnose to done', () => {
       'finish:finished',
       'verify:verified',
       'done:done',
+      'note:posted',
     ]);
     // The incident is closed once the summary is out: the next diagnose opens a fresh one.
     await eventually(async () =>
@@ -263,6 +273,8 @@ describe('a scripted incident, diagnose to done', () => {
         failWith: 'HTTP 503',
       })),
     });
+    startDeliveryWorker();
+    tenantStatus = 200;
     opsErrors = 800;
     await driver.newIncident('webhooks');
     const batch = await driver.plan('replay webhooks --tenant t-noisy --batch 2');

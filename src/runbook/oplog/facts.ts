@@ -2,7 +2,7 @@ import type { ApprovalRecord, AuditEntry } from '../../approvals/approval-types'
 import type { IncidentSession } from '../../sessions/session-store';
 import { WORKFLOW_IDS } from '../../workflows';
 import type { WorkflowId } from '../../workflows/types';
-import type { BatchJournal } from '../replay/types';
+import { replayedIn, type BatchJournal } from '../replay/types';
 import type { VerificationStore } from '../verify/verification-store';
 import type { BatchFact, IncidentFacts, WorkflowCounts } from './types';
 
@@ -26,10 +26,7 @@ async function batchFact(deps: FactsDeps, record: ApprovalRecord): Promise<Batch
   const verification = await deps.verifications.get(manifest.id);
   const ran = record.state === 'done' || record.state === 'failed';
   const replayed = ran
-    ? (verification?.replayed ??
-      [...(await deps.journal.entries(manifest.id)).values()].filter(
-        (entry) => entry !== 'unreadable' && entry.status === 'replayed',
-      ).length)
+    ? (verification?.replayed ?? replayedIn(await deps.journal.entries(manifest.id)).ids.length)
     : undefined;
   return {
     batchId: manifest.id,

@@ -39,9 +39,12 @@ export async function ladderPosition(
         (entry.verdict?.replayed ?? 0) > 0,
     );
   const previous = counted.at(-1);
+  // A batch whose verification still watches is as open as one awaiting approval: the next waits for its result.
+  const watching = done.find((_, i) => verdicts[i]?.running === true);
+  const blocking = open ?? watching;
   return {
     batchNumber: counted.length + 1,
-    ...(open ? { open } : {}),
+    ...(blocking ? { open: blocking } : {}),
     ...(previous ? { previous } : {}),
   };
 }

@@ -177,7 +177,9 @@ async function planLocked(
     const open = position.open;
     return refuse(
       'open-batch',
-      `Batch ${open.manifest.batchNumber} (${open.manifest.id}) of this replay is still ${open.state}: wait for its result, or have it denied, before planning the next.`,
+      open.state === 'done'
+        ? `Batch ${open.manifest.batchNumber} (${open.manifest.id}) of this replay is being verified: its result decides the next batch, so wait for it.`
+        : `Batch ${open.manifest.batchNumber} (${open.manifest.id}) of this replay is still ${open.state}: wait for its result, or have it denied, before planning the next.`,
     );
   }
   const previous = position.previous;

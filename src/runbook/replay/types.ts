@@ -166,3 +166,17 @@ export interface BatchJournal {
   finish(batchId: string): Promise<void>;
   listUnfinished(): Promise<UnfinishedJournal[]>;
 }
+
+/** Ids of the jobs a journal says were replayed; unreadable entries are counted apart (fail closed where it matters). */
+export function replayedIn(entries: ReadonlyMap<string, JournalEntry | 'unreadable'>): {
+  readonly ids: string[];
+  readonly unreadable: number;
+} {
+  const ids: string[] = [];
+  let unreadable = 0;
+  for (const [id, entry] of entries) {
+    if (entry === 'unreadable') unreadable += 1;
+    else if (entry.status === 'replayed') ids.push(id);
+  }
+  return { ids, unreadable };
+}

@@ -1,4 +1,4 @@
-import type { BatchJournal } from '../replay/types';
+import { replayedIn, type BatchJournal } from '../replay/types';
 import type { VerificationStore } from './verification-store';
 
 export interface BatchVerdict {
@@ -7,10 +7,12 @@ export interface BatchVerdict {
   readonly reason: string;
   /** Jobs the batch actually replayed: the next batch grows from this, not from the list. */
   readonly replayed: number;
+  /** Its verification is watching right now: the next batch waits for the result. */
+  readonly running?: boolean;
 }
 
 export interface BatchVerifiedDeps {
-  readonly verifications: Pick<VerificationStore, 'get'>;
+  readonly verifications: Pick<VerificationStore, 'get' | 'running'>;
   readonly journal: Pick<BatchJournal, 'entries'>;
 }
 
@@ -33,10 +35,10 @@ export async function isBatchVerified(deps: BatchVerifiedDeps, batchId: string):
           : `${verification.status}: ${failing.map((part) => `${part.name} ${part.status} (${part.summary})`).join('; ')}`,
     };
   }
-  const entries = await deps.journal.entries(batchId);
-  const replayed = [...entries.values()].filter(
-    (entry) => entry !== 'unreadable' && entry.status === 'replayed',
-  ).length;
+  const replayed = replayedIn(await deps.journal.entries(batchId)).ids.length;
+  if (await deps.verifications.running(batchId)) {
+    return { verified: false, replayed, running: true, reason: 'its verification is still watching' };
+  }
   return {
     verified: false,
     replayed,

@@ -1,3 +1,4 @@
+import { MIN_SPANS } from '../../probes/signoz';
 import type { ErrorRateWindow, ProbeResult, SignozDetails } from '../../probes/types';
 import type { VerificationPart } from './types';
 
@@ -26,6 +27,14 @@ export function errorRatePart(
     };
   }
   const current = now.details?.current;
+  if (current && current.spans < MIN_SPANS) {
+    return {
+      name: 'error-rate',
+      status: 'unknown',
+      summary: `only ${current.spans} Ops spans in the last 15 minutes: too few to call an error rate`,
+      details: [],
+    };
+  }
   if (!current || current.errorRate === null) {
     return {
       name: 'error-rate',

@@ -60,7 +60,7 @@ export async function followJobs(
 const DETAIL_LINES = 20;
 
 /** "Every replayed job followed to completed or failed again (with the new failure reason)". */
-export function jobsPart(outcomes: JobOutcomes, replayed: number): VerificationPart {
+export function jobsPart(outcomes: JobOutcomes, replayed: number, unreadable = 0): VerificationPart {
   const details = [
     ...outcomes.failedAgain.map((job) => `job ${job.id} failed again: ${job.reason}`),
     ...outcomes.pending.map((id) => `job ${id} has not finished yet`),
@@ -73,6 +73,15 @@ export function jobsPart(outcomes: JobOutcomes, replayed: number): VerificationP
       name: 'jobs',
       status: 'fail',
       summary: `${done}; ${outcomes.failedAgain.length} failed again`,
+      details,
+    };
+  }
+  if (unreadable > 0) {
+    // A journal line we cannot read may be a replayed job we cannot follow: never a pass.
+    return {
+      name: 'jobs',
+      status: 'unknown',
+      summary: `${done}; ${unreadable} journal entr${unreadable === 1 ? 'y is' : 'ies are'} unreadable`,
       details,
     };
   }

@@ -27,6 +27,11 @@ const RETENTION_SECONDS = 7 * 24 * 3600;
 export interface VerificationStore {
   save(verification: Verification): Promise<void>;
   get(batchId: string): Promise<Verification | undefined>;
+  /** Takes the batch's watch for `ttlMs`; false when one is running. */
+  begin(batchId: string, ttlMs: number): Promise<boolean>;
+  end(batchId: string): Promise<void>;
+  /** A watch is running now: the ladder waits for its result. */
+  running(batchId: string): Promise<boolean>;
 }
 
 export class RedisVerificationStore implements VerificationStore {
@@ -37,6 +42,22 @@ export class RedisVerificationStore implements VerificationStore {
 
   private key(batchId: string): string {
     return `${this.prefix}:verification:${batchId}`;
+  }
+
+  private runningKey(batchId: string): string {
+    return `${this.prefix}:verifying:${batchId}`;
+  }
+
+  async begin(batchId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.runningKey(batchId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async end(batchId: string): Promise<void> {
+    await this.redis.del(this.runningKey(batchId));
+  }
+
+  async running(batchId: string): Promise<boolean> {
+    return (await this.redis.exists(this.runningKey(batchId))) === 1;
   }
 
   async save(verification: Verification): Promise<void> {

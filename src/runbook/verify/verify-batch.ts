@@ -3,7 +3,7 @@ import type { ErrorRateWindow, ProbeResult, SignozDetails } from '../../probes/t
 import type { QueueBackend } from '../../queues/types';
 import type { WorkflowId } from '../../workflows/types';
 import type { Clock } from '../diagnose';
-import type { BatchJournal } from '../replay/types';
+import { replayedIn, type BatchJournal } from '../replay/types';
 import { drainPart, type DrainReading } from './drain';
 import { errorRatePart } from './error-rate';
 import { followJobs, jobsPart } from './job-outcomes';
@@ -54,6 +54,9 @@ export function combine(parts: readonly VerificationPart[]): VerificationStatus 
   return 'verified';
 }
 
+/** A drain trend needs some time to mean anything; capped by the configured window. */
+export const MIN_DRAIN_MS = 30_000;
+
 /** Metrics points read: the last hour of BullMQ's per-minute completion counts. */
 const METRICS_POINTS = 60;
 
@@ -90,13 +93,29 @@ export async function verifyBatch(
   deps: VerifyDeps,
   request: VerifyRequest,
   onProgress?: (progress: VerifyProgress) => void,
+): Promise<Verification | 'already-running'> {
+  // One watch per batch: a second (a re-verify typed meanwhile, another replica) would race to store its result.
+  if (!(await deps.store.begin(request.batchId, deps.windowMs + LOCK_SLACK_MS))) return 'already-running';
+  try {
+    return await watchAndJudge(deps, request, onProgress);
+  } finally {
+    await deps.store.end(request.batchId);
+  }
+}
+
+/** Beyond the window: the last reads, the probes and the store, each bounded by its own timeout. */
+const LOCK_SLACK_MS = 60_000;
+
+async function watchAndJudge(
+  deps: VerifyDeps,
+  request: VerifyRequest,
+  onProgress?: (progress: VerifyProgress) => void,
 ): Promise<Verification> {
   const queueKey = `${deps.queuePrefix}:${request.queue}`;
   const startedAt = deps.clock.now();
-  const entries = await deps.journal.entries(request.batchId);
-  const replayedIds = [...entries]
-    .filter(([, entry]) => entry !== 'unreadable' && entry.status === 'replayed')
-    .map(([id]) => id);
+  const { ids: replayedIds, unreadable } = replayedIn(await deps.journal.entries(request.batchId));
+  // The drain is a trend: even a canary that settles at once is watched this long.
+  const minDrainMs = Math.min(deps.windowMs, MIN_DRAIN_MS);
   const [start, workers, metrics] = await Promise.all([
     reading(deps, request.queue, queueKey),
     deps.backend.workers(request.queue),
@@ -113,14 +132,14 @@ export async function verifyBatch(
       failedAgain: outcomes.failedAgain.length,
       replayed: replayedIds.length,
     });
-    if (outcomes.pending.length === 0 || elapsedMs >= deps.windowMs) break;
+    if ((outcomes.pending.length === 0 && elapsedMs >= minDrainMs) || elapsedMs >= deps.windowMs) break;
     await deps.clock.sleep(Math.min(deps.pollMs, deps.windowMs - elapsedMs));
     outcomes = await followJobs(deps.redis, queueKey, replayedIds);
   }
   const end = await reading(deps, request.queue, queueKey);
 
   const parts: VerificationPart[] = [
-    jobsPart(outcomes, replayedIds.length),
+    jobsPart(outcomes, replayedIds.length, unreadable),
     drainPart({ start, end, workers, metricsPerMinute: metrics }),
     await deps.downstream(request.workflow, outcomes.completed),
     errorRatePart(deps.signoz ? await deps.signoz() : 'not-configured', request.baseline),

@@ -109,6 +109,14 @@ describe('ladderPosition', () => {
     expect(position).toEqual({ batchNumber: 2, previous: { record: done, verdict: verified(2) } });
   });
 
+  it('treats a done batch whose verification still watches as open', async () => {
+    const done = record('done', { batchNumber: 1 });
+    const watching: BatchVerdict = { verified: false, replayed: 3, running: true, reason: 'still watching' };
+    const position = await ladderPosition([done], NOW, verifier(new Map([[done, watching]])).verify);
+    expect(position.open).toBe(done);
+    expect(position.batchNumber).toBe(2);
+  });
+
   it('hands on the verdict of the last done batch as the previous one', async () => {
     const notYet: BatchVerdict = {
       verified: false,

@@ -21,9 +21,13 @@ function verification(status: Verification['status'], parts: VerificationPart[])
   };
 }
 
-function deps(stored: Verification | undefined, entries: [string, JournalEntry | 'unreadable'][] = []) {
+function deps(
+  stored: Verification | undefined,
+  entries: [string, JournalEntry | 'unreadable'][] = [],
+  running = false,
+) {
   return {
-    verifications: { get: () => Promise.resolve(stored) },
+    verifications: { get: () => Promise.resolve(stored), running: () => Promise.resolve(running) },
     journal: { entries: () => Promise.resolve(new Map(entries)) },
   };
 }
@@ -75,5 +79,18 @@ describe('isBatchVerified', () => {
       'b-1',
     );
     expect(verdict).toEqual({ verified: false, replayed: 0, reason: 'the batch replayed no job' });
+  });
+
+  it('says the verification is still watching, so the ladder can wait for it', async () => {
+    const verdict = await isBatchVerified(
+      deps(undefined, [['1', { status: 'replayed', at: 1 }]], true),
+      'b-1',
+    );
+    expect(verdict).toEqual({
+      verified: false,
+      replayed: 1,
+      running: true,
+      reason: 'its verification is still watching',
+    });
   });
 });

@@ -5,10 +5,14 @@ import type { ProbeResult, SignozDetails } from '../../../src/probes/types';
 import { BullmqBackend } from '../../../src/queues/bullmq-backend';
 import { systemClock } from '../../../src/runbook/diagnose';
 import { executeBatch } from '../../../src/runbook/replay/executor';
-import type { CompletedJob, VerificationPart } from '../../../src/runbook/verify/types';
+import type { CompletedJob, Verification, VerificationPart } from '../../../src/runbook/verify/types';
 import { isBatchVerified } from '../../../src/runbook/verify/batch-verified';
 import { RedisVerificationStore } from '../../../src/runbook/verify/verification-store';
-import { combine, verifyBatch, type VerifyDeps } from '../../../src/runbook/verify/verify-batch';
+import {
+  combine,
+  verifyBatch as verifyOrBusy,
+  type VerifyDeps,
+} from '../../../src/runbook/verify/verify-batch';
 import { testRedis, testRedisUrl } from '../../helpers/redis';
 import {
   QUEUE,
@@ -19,6 +23,13 @@ import {
   workerConnection,
   type ReplayScope,
 } from '../replay/helpers';
+
+/** The verdict, failing the test if another watch of the batch was running. */
+async function verifyBatch(...args: Parameters<typeof verifyOrBusy>): Promise<Verification> {
+  const result = await verifyOrBusy(...args);
+  if (result === 'already-running') throw new Error('a verification of this batch was already running');
+  return result;
+}
 
 const BASELINE = { errorRate: 0.01, p95Ms: 120, spans: 500 };
 
@@ -97,7 +108,7 @@ describe('verifyBatch', () => {
       signoz: signoz(0.01),
       store: new RedisVerificationStore(redis, scope.statePrefix),
       clock: systemClock,
-      windowMs: 10_000,
+      windowMs: 1_500,
       pollMs: 50,
       ...overrides,
     };
@@ -202,6 +213,25 @@ describe('verifyBatch', () => {
     const result = await verifyBatch(withoutSignoz, request(batchId));
     expect(partOf(result.parts, 'error-rate')?.status).toBe('skipped');
     expect(result.status).toBe('verified');
+  });
+
+  it('runs one watch per batch: a second at the same time is told so and stores nothing', async () => {
+    const { batchId } = await replayedWith(1, () => Promise.resolve('ok'));
+    const d = deps();
+    const [first, second] = await Promise.all([
+      verifyOrBusy(d, request(batchId)),
+      verifyOrBusy(d, request(batchId)),
+    ]);
+    expect([first, second].filter((r) => r === 'already-running')).toHaveLength(1);
+    expect(await d.store.running(batchId)).toBe(false);
+  });
+
+  it('never passes the jobs part while a journal entry is unreadable', async () => {
+    const { batchId } = await replayedWith(2, () => Promise.resolve('ok'));
+    await redis.hset(scope.journal.keys(batchId).entries, 'ghost', 'not json');
+    const result = await verifyBatch(deps(), request(batchId));
+    expect(partOf(result.parts, 'jobs')).toMatchObject({ status: 'unknown' });
+    expect(partOf(result.parts, 'jobs')?.summary).toContain('1 journal entry is unreadable');
   });
 
   it('combines parts: any fail is not verified, else any unknown is inconclusive, skipped never blocks', () => {
