@@ -20,6 +20,12 @@ export async function runClosing(
 ): Promise<void> {
   const session = await services.sessions.current(context.teamId, context.channelId);
   if (!session) {
+    await services.audit({
+      action: kind,
+      actor: context.userId,
+      result: 'no-incident',
+      detail: `refused, no incident open in ${context.channelId}`,
+    });
     await tell(
       context.respond,
       noticeMessage({

@@ -33,6 +33,12 @@ export async function postReplayPlan(
   });
   const session = await services.sessions.current(target.teamId, target.channelId);
   if (!session) {
+    await services.audit({
+      action: 'plan',
+      actor: target.userId,
+      result: 'no-incident',
+      detail: `${request.workflowId}: refused, no incident open in ${target.channelId}`,
+    });
     await tell(
       target.respond,
       noticeMessage({

@@ -47,7 +47,7 @@ export async function resumeAndReport(
         tone: result.status === 'finished' ? 'done' : 'refused',
         message:
           result.status === 'finished'
-            ? `Batch ${result.batch.id} was interrupted by a restart and has now finished: ${outcomeSummary(result.outcomes)}. No job was moved twice (journal).`
+            ? `Batch ${result.batch.id} was interrupted by a restart and has now finished: ${outcomeSummary(result.outcomes)}. No job was moved twice (journal). It is not verified yet: \`/stuckjobs verify <workflow>\` checks it before a larger batch.`
             : `Batch ${result.batch.id} was interrupted by a restart and could not be finished yet (${result.error.message}); it is retried on the next start.`,
         details: result.status === 'finished' ? skippedLines(result.outcomes) : [],
       }),

@@ -61,9 +61,11 @@ export const MIN_DRAIN_MS = 30_000;
 const METRICS_POINTS = 60;
 
 /**
- * What the workers did when they were healthy: the median of the non-zero
- * per-minute completion counts BullMQ recorded in the last hour (the workers
- * record them only with the `metrics` option; null otherwise). Plain reads.
+ * What the workers can do: the median of the non-zero per-minute completion
+ * counts BullMQ recorded in the last hour (minutes in which they completed
+ * nothing, as during a stall, are left out). The workers record them only with
+ * the `metrics` option; null otherwise, and the prediction falls back to the
+ * completions observed during the watch. Plain reads.
  */
 async function metricsPerMinute(redis: Redis, queueKey: string): Promise<number | null> {
   const points = (await redis.lrange(`${queueKey}:metrics:completed:data`, 0, METRICS_POINTS - 1))
