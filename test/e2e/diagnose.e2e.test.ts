@@ -6,15 +6,14 @@ import { findBlockKitViolations } from '../../blocks/limits';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
-import { sendJson, startLoopback, type Loopback } from '../helpers/loopback';
+import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { dockerApi, scalarAnswer } from '../helpers/stand-ins';
+import { healthyOpsContainers, signozStandIn } from '../helpers/stand-ins';
 import { startHarness, type Harness } from './harness';
 import { blocksOf, textOfBlock } from './messages';
 
 const STRIPE = 'https://api.stripe.test';
 const S3 = 'https://s3.recordings.test';
-const FIFTEEN_MINUTES = 15 * 60_000;
 
 const isRoot = (call: RecordedCall) =>
   call.args.channel === SANDBOX_IDS.incidentChannel && call.args.thread_ts === undefined;
@@ -32,20 +31,11 @@ describe('/stuckjobs diagnose end to end', () => {
   beforeAll(async () => {
     healthyTenant = await startLoopback((_req, res) => res.writeHead(200).end());
     failingTenant = await startLoopback((_req, res) => res.writeHead(503).end());
-    const docker = await dockerApi([
-      { id: 'tasker1', name: 'voiceai-tasker', status: 'running', health: 'healthy' },
-      { id: 'scaler1', name: 'voiceai-scaler', status: 'running', health: 'healthy' },
-    ]);
-    const signoz = await startLoopback((req, res) => {
-      const body = JSON.parse(req.body) as { start: number; end: number };
-      const current = body.end - body.start <= FIFTEEN_MINUTES;
-      sendJson(
-        res,
-        200,
-        scalarAnswer(
-          current ? { spans: 4000, errors: 800, p95Ms: 900 } : { spans: 16000, errors: 40, p95Ms: 150 },
-        ),
-      );
+    const docker = await healthyOpsContainers();
+    const signoz = await signozStandIn(() => ({ spans: 4000, errors: 800, p95Ms: 900 }), {
+      spans: 16000,
+      errors: 40,
+      p95Ms: 150,
     });
     stubs.push(healthyTenant, failingTenant, docker, signoz);
 

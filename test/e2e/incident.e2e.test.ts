@@ -5,9 +5,9 @@ import { readAudit } from '../../src/approvals/audit';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
-import { sendJson, startLoopback, type Loopback } from '../helpers/loopback';
+import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { dockerApi, scalarAnswer } from '../helpers/stand-ins';
+import { healthyOpsContainers, signozStandIn } from '../helpers/stand-ins';
 import { workerConnection } from '../runbook/replay/helpers';
 import { startIdleSweep } from '../../handlers/replay/end-incident';
 import { silentLogger } from '../../src/logger';
@@ -16,7 +16,6 @@ import { blocksOf } from './messages';
 import { ReplayDriver } from './replay-driver';
 
 const QUEUE = 'webhook-delivery';
-const FIFTEEN_MINUTES = 15 * 60_000;
 const { requester: REQUESTER, approver: APPROVER } = SANDBOX_IDS;
 
 /**
@@ -41,20 +40,11 @@ describe('a scripted incident, diagnose to done', () => {
   beforeAll(async () => {
     redis = testRedis();
     const tenant = await startLoopback((_req, res) => res.writeHead(tenantStatus).end());
-    const docker = await dockerApi([
-      { id: 'tasker1', name: 'voiceai-tasker', status: 'running', health: 'healthy' },
-      { id: 'scaler1', name: 'voiceai-scaler', status: 'running', health: 'healthy' },
-    ]);
-    const signoz = await startLoopback((req, res) => {
-      const body = JSON.parse(req.body) as { start: number; end: number };
-      const current = body.end - body.start <= FIFTEEN_MINUTES;
-      sendJson(
-        res,
-        200,
-        scalarAnswer(
-          current ? { spans: 4000, errors: opsErrors, p95Ms: 300 } : { spans: 16000, errors: 40, p95Ms: 150 },
-        ),
-      );
+    const docker = await healthyOpsContainers();
+    const signoz = await signozStandIn(() => ({ spans: 4000, errors: opsErrors, p95Ms: 300 }), {
+      spans: 16000,
+      errors: 40,
+      p95Ms: 150,
     });
     stubs.push(tenant, docker, signoz);
     const hook = (tenantId: string, i: number) => ({

@@ -75,3 +75,21 @@ export function scalarAnswer(w: WindowData) {
     },
   };
 }
+
+/** Ops' two containers, both running and healthy (Docker Engine API stand-in). */
+export function healthyOpsContainers() {
+  return dockerApi([
+    { id: 'tasker1', name: 'voiceai-tasker', status: 'running', health: 'healthy' },
+    { id: 'scaler1', name: 'voiceai-scaler', status: 'running', health: 'healthy' },
+  ]);
+}
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+
+/** SigNoz's query API: `current()` for the last-15-minutes window, `baseline` for the hour before. */
+export function signozStandIn(current: () => WindowData, baseline: WindowData) {
+  return startLoopback((req, res) => {
+    const body = JSON.parse(req.body) as { start: number; end: number };
+    sendJson(res, 200, scalarAnswer(body.end - body.start <= FIFTEEN_MINUTES ? current() : baseline));
+  });
+}
