@@ -234,15 +234,32 @@ export function fitLines(
   max: number,
   more: (hidden: number) => string,
 ): string {
-  const join = (shown: readonly string[], hidden: number): string =>
-    [head, ...shown, ...(hidden > 0 ? [more(hidden)] : []), ...(tail ? [tail] : [])].join('\n');
-  const shown: string[] = [];
-  for (const [index, line] of lines.entries()) {
-    const hiddenAfter = lines.length - index - 1;
-    if (join([...shown, line], hiddenAfter).length > max) break;
-    shown.push(line);
+  const join = (front: readonly string[], back: readonly string[]): string => {
+    const hidden = lines.length - front.length - back.length;
+    return [head, ...front, ...(hidden > 0 ? [more(hidden)] : []), ...back, ...(tail ? [tail] : [])].join(
+      '\n',
+    );
+  };
+  // The first steps say how it began, the last how it ended: keep both ends, drop the middle.
+  const front: string[] = [];
+  const back: string[] = [];
+  let low = 0;
+  let high = lines.length - 1;
+  let fromFront = true;
+  while (low <= high) {
+    const line = lines[fromFront ? low : high] ?? '';
+    const next = fromFront ? join([...front, line], back) : join(front, [line, ...back]);
+    if (next.length > max) break;
+    if (fromFront) {
+      front.push(line);
+      low += 1;
+    } else {
+      back.unshift(line);
+      high -= 1;
+    }
+    fromFront = !fromFront;
   }
-  return cutMrkdwn(join(shown, lines.length - shown.length), max);
+  return cutMrkdwn(join(front, back), max);
 }
 
 function batchesText(facts: IncidentFacts): string {

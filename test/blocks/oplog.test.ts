@@ -234,11 +234,16 @@ describe('incidentSummaryMessage', () => {
 
     const timeline = sectionText(message, BlockId.summaryTimeline).split('\n');
     const shown = timeline.filter((l) => / UTC /.test(l)).length;
-    const more = /^…and (\d+) more \(the audit stream has every step\)$/.exec(timeline[timeline.length - 1]!);
+    const moreLine = timeline.find((l) => l.startsWith('…and '));
+    const more = /^…and (\d+) more \(the audit stream has every step\)$/.exec(moreLine ?? '');
     expect(more).not.toBeNull();
     expect(shown).toBeGreaterThan(5);
     expect(shown + Number(more![1])).toBe(500);
     expect(timeline[1]).toMatch(/^09:00 UTC approve/); // oldest first
+    // Both ends kept, the middle dropped: how it began and how it ended.
+    const index = timeline.indexOf(moreLine!);
+    expect(index).toBeGreaterThan(1);
+    expect(index).toBeLessThan(timeline.length - 1);
     expect(timeline.every(balancedAngles)).toBe(true);
 
     const batches = sectionText(message, BlockId.summaryBatches);
