@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../src/logger';
 import { SlackEmulator } from '../../src/sandbox';
 import type { Clock } from '../../src/runbook/diagnose';
 import { createServices, type Services } from '../../src/services';
+import { eventually } from '../helpers/eventually';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 
 export interface Harness {
@@ -86,6 +87,21 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     config,
     logLines,
     close: async () => {
+      // A verification still watching in the background would read a closed Redis: let it finish first.
+      const watcher = testRedis();
+      try {
+        await eventually(async () => {
+          for await (const keys of watcher.scanStream({
+            match: `${config.statePrefix}:verifying:*`,
+            count: 1000,
+          })) {
+            if ((keys as string[]).length > 0) return undefined;
+          }
+          return true;
+        }, 30_000);
+      } finally {
+        await watcher.quit();
+      }
       await bot.stop();
       await Promise.allSettled([real.close(), emulator.close()]);
       const redis = testRedis();
