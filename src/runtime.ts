@@ -3,6 +3,7 @@ import { startBot, type RunningBot } from './app';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { SANDBOX_IDS, SlackEmulator } from './sandbox';
+import { sandboxRedis } from './sandbox/sandbox-redis';
 import { createServices } from './services';
 import { startIdleSweep } from '../handlers/replay/end-incident';
 import { startRecovery } from '../handlers/replay/resume';
@@ -19,15 +20,32 @@ export interface Runtime {
 }
 
 /**
+ * The sandbox's own approvers' group, so a rehearsal can approve as the other
+ * person; and its Redis, unless the operator named one for the bot state too.
+ */
+function sandboxConfig(given: Config, redisUrl: string | undefined): Config {
+  if (given.mode !== 'sandbox') return given;
+  const approvers = given.approvers.length === 0 ? [SANDBOX_IDS.approvers] : given.approvers;
+  if (redisUrl === undefined) return { ...given, approvers };
+  const stateUrl = given.redis.stateUrl === given.redis.url ? redisUrl : given.redis.stateUrl;
+  return { ...given, approvers, redis: { url: redisUrl, stateUrl } };
+}
+
+/**
  * Starts what the configuration asks for. Without Slack credentials it starts
  * the sandbox: the real app in HTTP mode against the local Slack emulator.
  */
-export async function startRuntime(given: Config, logger: Logger): Promise<Runtime> {
-  // The sandbox's own approvers' group, so a rehearsal can approve as the other person.
-  const config =
-    given.mode === 'sandbox' && given.approvers.length === 0
-      ? { ...given, approvers: [SANDBOX_IDS.approvers] }
-      : given;
+export async function startRuntime(
+  given: Config,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime> {
+  // The sandbox finds itself a Redis (or starts a private one); the real modes use what is configured.
+  const redis =
+    given.mode === 'sandbox'
+      ? await sandboxRedis({ redisUrl: env.REDIS_URL?.trim() || undefined, logger })
+      : undefined;
+  const config = sandboxConfig(given, redis?.url);
   const services = createServices(config, logger);
   const health = () => services.health();
   let emulator: SlackEmulator | undefined;
@@ -71,6 +89,7 @@ export async function startRuntime(given: Config, logger: Logger): Promise<Runti
     }
   } catch (error) {
     await Promise.allSettled([services.close(), emulator?.close()]);
+    await redis?.stop();
     throw error;
   }
 
@@ -93,6 +112,7 @@ export async function startRuntime(given: Config, logger: Logger): Promise<Runti
         idleSweep.stop();
         await Promise.allSettled([bot.stop()]);
         await Promise.allSettled([services.close(), emulator?.close()]);
+        await redis?.stop();
       })()),
   };
 }

@@ -13,7 +13,7 @@ describe('startRuntime', () => {
       QUEUE_PREFIX: randomPrefix('rt'),
     });
     expect(config.mode).toBe('sandbox');
-    const runtime = await startRuntime(config, silentLogger);
+    const runtime = await startRuntime(config, silentLogger, { REDIS_URL: testRedisUrl() });
     try {
       expect(runtime.port).toBe(port);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -32,9 +32,13 @@ describe('startRuntime', () => {
   it('answers 503 on /healthz when Redis does not answer', async () => {
     const port = Number(new URL(await closedPortUrl()).port);
     const deadRedis = `redis://127.0.0.1:${new URL(await closedPortUrl()).port}`;
+    // REDIS_URL set by the operator: the sandbox uses it as is, even when it does not answer.
     const runtime = await startRuntime(
       loadConfig({ PORT: String(port), REDIS_URL: deadRedis }),
       silentLogger,
+      {
+        REDIS_URL: deadRedis,
+      },
     );
     try {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
