@@ -74,7 +74,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  */
 export async function sandboxRedis(options: SandboxRedisOptions): Promise<SandboxRedis> {
   const timeoutMs = options.timeoutMs ?? 1_500;
-  const none = async () => undefined;
+  const none = () => Promise.resolve();
   if (options.redisUrl !== undefined) return { url: options.redisUrl, private: false, stop: none };
   const defaultUrl = options.defaultUrl ?? DEFAULT_REDIS_URL;
   if (await answers(defaultUrl, timeoutMs)) return { url: defaultUrl, private: false, stop: none };
