@@ -36,9 +36,11 @@ export class ReplayDriver {
   async newIncident(workflow = 'webhooks'): Promise<string> {
     const before = this.harness.emulator.calls.length;
     await this.harness.emulator.sendSlashCommand({ text: `diagnose ${workflow} --new` });
+    // The diagnosis itself: earlier tests' background work (a verification) may post into their threads meanwhile.
     const post = await this.harness.emulator.waitForCall(
       'chat.postMessage',
-      after(this.harness, before),
+      (c) =>
+        after(this.harness, before)(c) && blocksOf(c).some((b) => b.block_id === BlockId.diagnosisHeader),
       20_000,
     );
     const ts = tsOf(post);
@@ -86,9 +88,10 @@ export class ReplayDriver {
     const before = this.harness.emulator.calls.length;
     const ack = await this.harness.emulator.sendSlashCommand({ text, user });
     if (ack.status !== 200) throw new Error(`command answered ${ack.status}`);
+    // This command's own answer (another test's late ephemeral must not pass for it).
     const answer = await this.harness.emulator.waitForCall(
       'response_url',
-      after(this.harness, before),
+      (c) => after(this.harness, before)(c) && c.responseUrl === ack.responseUrl,
       30_000,
     );
     const post = this.harness.emulator.calls.find(
