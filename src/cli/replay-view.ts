@@ -1,12 +1,13 @@
-import type { Cohort, CohortSummary } from '../runbook/inspect/types';
-import type { ExcludedJob } from '../runbook/plan/eligibility';
+import type { Cohort } from '../runbook/inspect/types';
 import type { PlanReplayResult } from '../runbook/plan/plan-replay';
+
+type PlannedReplay = Extract<PlanReplayResult, { kind: 'planned' }>;
 import type { Mask } from './diagnose-view';
 import { maskCohorts } from './sample-view';
 
 /** `stuckjobs replay <workflow> --dry-run --json`: what the batch would contain, or why not. */
 export type CliReplay =
-  | {
+  | ({
       readonly command: 'replay';
       readonly exitCode: 0;
       readonly dryRun: true;
@@ -25,13 +26,10 @@ export type CliReplay =
         readonly limitedBy: string;
         readonly message: string;
       };
-      readonly eligibleFound: number;
-      readonly moreEligible: boolean;
-      readonly excluded: readonly ExcludedJob[];
-      readonly preconditions: readonly string[];
-      readonly notes: readonly string[];
-      readonly touches?: CohortSummary;
-    }
+    } & Pick<
+      PlannedReplay,
+      'eligibleFound' | 'moreEligible' | 'excluded' | 'preconditions' | 'notes' | 'touches'
+    >)
   | {
       readonly command: 'replay';
       readonly exitCode: 1;
