@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { startBot, type RunningBot } from './app';
 import type { Config } from './config';
+import { answerHealth } from './health-server';
 import type { Logger } from './logger';
 import { SANDBOX_IDS, SlackEmulator } from './sandbox';
+import { startSandboxPage, type SandboxPage } from './sandbox/page/server';
 import { sandboxRedis } from './sandbox/sandbox-redis';
 import { createServices } from './services';
 import { startIdleSweep } from '../handlers/replay/end-incident';
@@ -16,6 +18,8 @@ export interface Runtime {
   readonly mode: Config['mode'];
   /** The local Slack, in sandbox mode. */
   readonly sandbox?: SlackEmulator;
+  /** The sandbox page (a Slack-like channel in the browser), on `port`, in sandbox mode. */
+  readonly pageUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -49,7 +53,8 @@ export async function startRuntime(
   const services = createServices(config, logger);
   const health = () => services.health();
   let emulator: SlackEmulator | undefined;
-  let bot: RunningBot;
+  let page: SandboxPage | undefined;
+  let bot: RunningBot | undefined;
   try {
     if (config.mode === 'sandbox') {
       const signingSecret = randomBytes(16).toString('hex');
@@ -60,7 +65,8 @@ export async function startRuntime(
         botToken,
         signingSecret,
         slackApiUrl: emulator.apiUrl,
-        port: config.port,
+        // Only the emulator calls the bot: a free loopback port; the page takes the configured one.
+        port: 0,
         host: '127.0.0.1',
         services,
         health,
@@ -68,8 +74,14 @@ export async function startRuntime(
         slackRetries: 0,
       });
       emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+      page = await startSandboxPage({
+        emulator,
+        port: config.port,
+        host: '127.0.0.1',
+        health: (res) => answerHealth(health, logger, res),
+      });
       logger.info(
-        { port: bot.port, emulator: emulator.apiUrl },
+        { page: `http://localhost:${page.port}`, emulator: emulator.apiUrl },
         'sandbox mode: no Slack credentials set, so the bot talks to a local Slack emulator. ' +
           'Set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for HTTP mode, or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode.',
       );
@@ -88,6 +100,7 @@ export async function startRuntime(
       logger.info({ mode: config.mode, port: bot.port }, 'stuckjobs is running');
     }
   } catch (error) {
+    await Promise.allSettled([page?.close(), bot?.stop()]);
     await Promise.allSettled([services.close(), emulator?.close()]);
     await redis?.stop();
     throw error;
@@ -101,16 +114,18 @@ export async function startRuntime(
     everyMs: IDLE_SWEEP_EVERY_MS,
   });
   let stopping: Promise<void> | undefined;
+  const running = bot;
   return {
-    port: bot.port,
+    port: page?.port ?? bot.port,
     mode: config.mode,
     sandbox: emulator,
+    ...(page ? { pageUrl: `http://localhost:${page.port}` } : {}),
     stop: () =>
       (stopping ??= (async () => {
         // Stop taking requests first, then release what they used.
         recovery.stop();
         idleSweep.stop();
-        await Promise.allSettled([bot.stop()]);
+        await Promise.allSettled([page?.close(), running.stop()]);
         await Promise.allSettled([services.close(), emulator?.close()]);
         await redis?.stop();
       })()),

@@ -18,6 +18,11 @@ describe('startRuntime', () => {
       expect(runtime.port).toBe(port);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
+      // The page takes the configured port; the bot listens elsewhere on loopback for the emulator.
+      expect(runtime.pageUrl).toBe(`http://localhost:${port}`);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toContain('id="composer"');
 
       const reply = await runtime.sandbox!.sendSlashCommand({ text: 'help' });
       expect(reply.status).toBe(200);

@@ -122,6 +122,11 @@ export class SlackEmulator {
     return this.state.findMessage(channel, ts);
   }
 
+  /** `listener` runs after every change to messages or ephemerals; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    return this.state.onChange(listener);
+  }
+
   ephemerals(userId: string): SandboxEphemeral[] {
     return this.state.ephemerals(userId);
   }

@@ -70,6 +70,17 @@ export class SandboxState {
   private readonly channelMessages = new Map<string, Mutable<SandboxMessage>[]>();
   private readonly ephemeralsByUser = new Map<string, Mutable<SandboxEphemeral>[]>();
   private sequence = 0;
+  private readonly listeners = new Set<() => void>();
+
+  /** Called after every post, update and delete (ephemerals included); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   /** Unique and increasing, in Slack's `seconds.micros` shape (`1764320000.000100`). */
   nextTs(): string {
@@ -113,6 +124,7 @@ export class SandboxState {
       }
     }
     this.listFor(input.channel).push(message);
+    this.changed();
     return copy(message);
   }
 
@@ -128,6 +140,7 @@ export class SandboxState {
     if (patch.text !== undefined) message.text = patch.text;
     if (patch.blocks !== undefined) message.blocks = patch.blocks;
     message.edited = { user: editor, ts: this.nextTs() };
+    this.changed();
     return copy(message);
   }
 
@@ -136,6 +149,7 @@ export class SandboxState {
     const index = list.findIndex((message) => message.ts === ts);
     if (index < 0) return false;
     list.splice(index, 1);
+    this.changed();
     return true;
   }
 
@@ -149,6 +163,7 @@ export class SandboxState {
     const list = this.ephemeralsByUser.get(input.user) ?? [];
     list.push(ephemeral);
     this.ephemeralsByUser.set(input.user, list);
+    this.changed();
     return copy(ephemeral);
   }
 
@@ -157,6 +172,7 @@ export class SandboxState {
     if (!ephemeral) return undefined;
     if (patch.text !== undefined) ephemeral.text = patch.text;
     if (patch.blocks !== undefined) ephemeral.blocks = patch.blocks;
+    this.changed();
     return copy(ephemeral);
   }
 
@@ -165,6 +181,7 @@ export class SandboxState {
     const index = list.findIndex((candidate) => candidate.ts === ts);
     if (index < 0) return false;
     list.splice(index, 1);
+    this.changed();
     return true;
   }
 
