@@ -1,3 +1,4 @@
+import { scalarAnswer, type DemoWindow } from '../../src/sandbox/demo/stand-ins';
 import { sendJson, startLoopback } from './loopback';
 
 /** Loopback stand-ins for the upstreams a diagnosis probes: shared by probe tests and end-to-end tests. */
@@ -38,43 +39,9 @@ export function dockerApi(containers: readonly Fake[], now = Date.now()) {
   });
 }
 
-export interface WindowData {
-  readonly spans: number;
-  readonly errors: number;
-  readonly p95Ms: number;
-}
-
-const aggColumn = (queryName: string, index: number) => ({
-  name: `__result_${index}`,
-  queryName,
-  aggregationIndex: index,
-  columnType: 'aggregation',
-  signal: 'traces',
-  fieldContext: '',
-  fieldDataType: '',
-  unit: '',
-});
-
-/** The v5 scalar answer as SigNoz's querier OpenAPI (`Querybuildertypesv5ScalarData`) describes it. */
-export function scalarAnswer(w: WindowData) {
-  return {
-    status: 'success',
-    data: {
-      type: 'scalar',
-      meta: { rowsScanned: 1200, bytesScanned: 90_000, durationMs: 12, stepIntervals: { A: 60, B: 60 } },
-      data: {
-        results: [
-          {
-            queryName: 'A',
-            columns: [aggColumn('A', 0), aggColumn('A', 1)],
-            data: [[w.spans, w.p95Ms * 1e6]],
-          },
-          { queryName: 'B', columns: [aggColumn('B', 0)], data: [[w.errors]] },
-        ],
-      },
-    },
-  };
-}
+/** One SigNoz window's spans, errors and p95: the demo world's stand-in answers in the same shape. */
+export type WindowData = DemoWindow;
+export { scalarAnswer };
 
 /** Ops' two containers, both running and healthy (Docker Engine API stand-in). */
 export function healthyOpsContainers() {
