@@ -9,7 +9,6 @@ import { diagnose, systemClock, type Clock } from './runbook/diagnose';
 import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
 import type { Diagnosis } from './runbook/diagnosis';
 import type { DiagnoseRequest } from './runbook/diagnose';
-import { WORKFLOW_IDS } from './workflows';
 import type { WorkflowId } from './workflows/types';
 import { RedisReplayGate, type GateBlock, type GateScope, type ReplayGate } from './approvals/replay-gate';
 import { recordSample } from './runbook/inspect/record-sample';
@@ -22,6 +21,8 @@ import { RedisApprovalStore, type AuditAttempt } from './approvals/approval-stor
 import type { ApprovalRecord, AuditEntry, DecideCode } from './approvals/approval-types';
 import { readAudit } from './approvals/audit';
 import { incidentFacts, type FactsExtra } from './runbook/oplog/facts';
+import { countsFromSnapshot } from './runbook/oplog/findings';
+import { hasOpenWork } from './runbook/plan/open-work';
 import type { IncidentFacts, WorkflowCounts } from './runbook/oplog/types';
 import type { ApproverDirectory } from './approvals/approvers';
 import { RedisBatchMessages, type BatchMessages } from './approvals/batch-messages';
@@ -305,28 +306,12 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
       await Promise.all(
         workflowIds.map(async (id) => {
           const snapshot = await backend.snapshot(queueOf(id), { sampleSize: DIAGNOSIS_SAMPLE_SIZE });
-          const c = snapshot.counts;
-          counts[id] = {
-            waiting: c.waiting + c.prioritized + c.paused,
-            delayed: c.delayed,
-            failed: c.failed,
-            givenUp: snapshot.givenUp.value,
-          };
+          counts[id] = countsFromSnapshot(snapshot);
         }),
       );
       return counts;
     },
-    hasOpenWork: async (sessionId) => {
-      const now = clock.now();
-      for (const workflow of WORKFLOW_IDS) {
-        for (const record of await series.records(sessionId, workflow)) {
-          if (record.state === 'approved' || record.state === 'executing') return true;
-          if (record.state === 'pending' && record.manifest.expiresAt > now) return true;
-          if (record.state === 'done' && (await verifications.running(record.manifest.id))) return true;
-        }
-      }
-      return false;
-    },
+    hasOpenWork: (sessionId) => hasOpenWork({ series, verifications }, sessionId, clock.now()),
     activeSince: async (sessionId, since) =>
       (await readAudit(state, store.auditKey, { sessionId, since })).length > 0,
     auditLatest: (count) => readAudit(state, store.auditKey, { maxScan: count }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WORKFLOW_IDS } from '../../workflows';
+import type { QueueSnapshot } from '../../queues/types';
 import type { Diagnosis } from '../diagnosis';
 import type { Cause, WorkflowCounts } from './types';
 
@@ -29,17 +30,20 @@ export function countsOf(
 ): Partial<Record<(typeof WORKFLOW_IDS)[number], WorkflowCounts>> {
   const counts: Partial<Record<(typeof WORKFLOW_IDS)[number], WorkflowCounts>> = {};
   for (const workflow of diagnosis.workflows) {
-    const snapshot = workflow.snapshot;
-    if (!snapshot) continue;
-    const c = snapshot.counts;
-    counts[workflow.id] = {
-      waiting: c.waiting + c.prioritized + c.paused,
-      delayed: c.delayed,
-      failed: c.failed,
-      givenUp: snapshot.givenUp.value,
-    };
+    if (workflow.snapshot) counts[workflow.id] = countsFromSnapshot(workflow.snapshot);
   }
   return counts;
+}
+
+/** One queue's counts as the note and the summary compare them, before and after. */
+export function countsFromSnapshot(snapshot: QueueSnapshot): WorkflowCounts {
+  const c = snapshot.counts;
+  return {
+    waiting: c.waiting + c.prioritized + c.paused,
+    delayed: c.delayed,
+    failed: c.failed,
+    givenUp: snapshot.givenUp.value,
+  };
 }
 
 /**

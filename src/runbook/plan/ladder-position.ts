@@ -11,7 +11,8 @@ export interface LadderPosition {
   readonly open?: ApprovalRecord;
 }
 
-function isOpen(record: ApprovalRecord, now: number): boolean {
+/** Awaiting a decision (and unexpired), approved, or running: the replay's next batch waits for it. */
+export function isOpen(record: ApprovalRecord, now: number): boolean {
   if (record.state === 'approved' || record.state === 'executing') return true;
   return record.state === 'pending' && record.manifest.expiresAt > now;
 }
