@@ -1,61 +1,44 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { webhookPayloadSchema, webhooksWorkflow, type WebhookPayload } from '../../workflows/webhooks';
-import type { DemoStandIns, DemoTenant } from './stand-ins';
+import type { DemoSlice } from './demo-slice';
+import { billingSlice, BILLING_QUEUE } from './seed-billing';
+import { recordingsSlice, RECORDINGS_QUEUE } from './seed-recordings';
+import { DEMO_QUEUE, webhooksSlice } from './seed-webhooks';
+import type { DemoStandIns } from './stand-ins';
+import { deleteUnderPrefix } from '../delete-prefix';
+import { closeRedis } from '../../redis';
 
 /**
- * The demo incident, webhooks slice: `acme`'s endpoint answered 503 for a
- * while and deliveries gave up (it is healthy now); `globex`'s still fails and
- * its deliveries keep retrying. Jobs are added by BullMQ's own Queue and failed
- * by a short-lived Worker, so the key layout is exactly BullMQ's.
+ * Seeds the demo incident in all three workflows' queues. Jobs are added by
+ * BullMQ's own Queue and failed by a short-lived Worker, so the key layout is
+ * exactly BullMQ's. The marker `<queuePrefix>:demo:seeded` holds the seeding
+ * time: the billing period and the stand-ins' state are derived from it.
  */
 
-export const DEMO_QUEUE = webhooksWorkflow.queue;
-export const DEMO_JOB_NAME = 'deliver-webhook';
-export const GIVEN_UP_ACME_JOBS = 12;
-export const RETRYING_GLOBEX_JOBS = 6;
-const GLOBEX_ATTEMPTS = 5;
-/** An hour: a retrying delivery stays delayed for the whole demo session. */
-const LONG_BACKOFF_MS = 3_600_000;
+export { DEMO_JOB_NAME, DEMO_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from './seed-webhooks';
+
+/** The queues the demo owns under its prefix; reset deletes these and nothing else. */
+export const DEMO_QUEUES = [DEMO_QUEUE, RECORDINGS_QUEUE, BILLING_QUEUE] as const;
+
 const SETTLE_TIMEOUT_MS = 20_000;
+const SEED_CONCURRENCY = 20;
 
 export interface SeedDemoOptions {
   readonly redis: Redis;
   readonly queuePrefix: string;
   readonly standIns: Pick<DemoStandIns, 'tenantUrl'>;
+  /** The seeding time (the billing period is the month before). Default: now. */
+  readonly now?: Date;
 }
 
 export const demoMarkerKey = (queuePrefix: string): string => `${queuePrefix}:demo:seeded`;
 
-function payload(standIns: SeedDemoOptions['standIns'], tenant: DemoTenant, i: number): WebhookPayload {
-  const n = String(i + 1).padStart(3, '0');
-  return webhookPayloadSchema.parse({
-    tenantId: tenant,
-    webhookId: `wh_${tenant}_${n}`,
-    url: standIns.tenantUrl(tenant),
-    event: 'call.completed',
-    conversationId: `conv_${tenant}_${n}`,
-    body: { type: 'call.completed', conversationId: `conv_${tenant}_${n}`, durationSec: 60 + i * 7 },
-  });
-}
-
-function demoJobs(standIns: SeedDemoOptions['standIns']) {
-  const acme = Array.from({ length: GIVEN_UP_ACME_JOBS }, (_, i) => ({
-    name: DEMO_JOB_NAME,
-    data: payload(standIns, 'acme', i),
-    opts: { attempts: 1 },
-  }));
-  const globex = Array.from({ length: RETRYING_GLOBEX_JOBS }, (_, i) => ({
-    name: DEMO_JOB_NAME,
-    data: payload(standIns, 'globex', i),
-    opts: { attempts: GLOBEX_ATTEMPTS, backoff: { type: 'fixed', delay: LONG_BACKOFF_MS } },
-  }));
-  return [...acme, ...globex];
-}
-
-/** Every delivery fails during seeding, as it did during the incident. */
-function failDelivery(job: Job<WebhookPayload>): Promise<never> {
-  return Promise.reject(new Error(`HTTP 503 from ${job.data.url}`));
+/** When the demo under `queuePrefix` was seeded; undefined when it is not. */
+export async function demoSeededAt(redis: Redis, queuePrefix: string): Promise<Date | undefined> {
+  const value = await redis.get(demoMarkerKey(queuePrefix));
+  if (value === null) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
 async function waitUntilSettled(queue: Queue, total: number): Promise<void> {
@@ -69,34 +52,36 @@ async function waitUntilSettled(queue: Queue, total: number): Promise<void> {
   }
 }
 
-async function seedJobs(options: SeedDemoOptions): Promise<void> {
-  const connection = options.redis.duplicate({ maxRetriesPerRequest: null });
+async function seedSlice(redis: Redis, prefix: string, slice: DemoSlice): Promise<void> {
+  const connection = redis.duplicate({ maxRetriesPerRequest: null });
   connection.on('error', () => undefined);
-  const prefix = options.queuePrefix;
-  const queue = new Queue<WebhookPayload>(DEMO_QUEUE, { connection, prefix });
+  const queue = new Queue(slice.queue, { connection, prefix });
   queue.on('error', () => undefined);
-  let worker: Worker<WebhookPayload> | undefined;
+  let worker: Worker | undefined;
   try {
-    const jobs = demoJobs(options.standIns);
-    await queue.addBulk(jobs);
-    worker = new Worker<WebhookPayload>(DEMO_QUEUE, failDelivery, { connection, prefix, concurrency: 20 });
+    await queue.addBulk(slice.jobs.map((job) => ({ ...job })));
+    // Every attempt fails during seeding, as it did during the incident.
+    const fail = (job: Job): Promise<never> => Promise.reject(new Error(slice.reasonFor(job.data)));
+    worker = new Worker(slice.queue, fail, { connection, prefix, concurrency: SEED_CONCURRENCY });
     worker.on('error', () => undefined);
-    await waitUntilSettled(queue, jobs.length);
+    await waitUntilSettled(queue, slice.jobs.length);
   } finally {
-    await worker?.close();
-    await queue.close();
-    await connection.quit().catch(() => connection.disconnect());
+    await worker?.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
+    await closeRedis(connection);
   }
 }
 
 /** Seed the demo incident unless the marker says it is already there. */
 export async function seedDemoWorld(options: SeedDemoOptions): Promise<{ seeded: boolean }> {
+  const now = options.now ?? new Date();
   const marker = demoMarkerKey(options.queuePrefix);
   // SET NX first: two sandboxes starting at once seed only once.
-  const claimed = await options.redis.set(marker, new Date().toISOString(), 'NX');
+  const claimed = await options.redis.set(marker, now.toISOString(), 'NX');
   if (claimed !== 'OK') return { seeded: false };
   try {
-    await seedJobs(options);
+    const slices = [webhooksSlice(options.standIns), recordingsSlice(), billingSlice(now)];
+    await Promise.all(slices.map((slice) => seedSlice(options.redis, options.queuePrefix, slice)));
   } catch (error) {
     await options.redis.del(marker);
     throw error;
@@ -104,23 +89,18 @@ export async function seedDemoWorld(options: SeedDemoOptions): Promise<{ seeded:
   return { seeded: true };
 }
 
-const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
+/** Delete the demo's keys: its three queues under the prefix, and the marker; nothing else. */
+export async function deleteDemoKeys(redis: Redis, queuePrefix: string): Promise<void> {
+  if (queuePrefix.length === 0) throw new Error('refusing to reset the demo world without a prefix');
+  for (const queue of DEMO_QUEUES) await deleteUnderPrefix(redis, `${queuePrefix}:${queue}`);
+  await redis.del(demoMarkerKey(queuePrefix));
+}
 
 /**
- * Delete the demo's keys (the webhook queue under the prefix, and the marker;
- * nothing else) and seed again. Stop the demo worker first: a running one
- * would deliver the fresh jobs while they are being seeded.
+ * Delete the demo's keys and seed again. Stop the demo worker first: a
+ * running one would process the fresh jobs while they are being seeded.
  */
 export async function resetDemoWorld(options: SeedDemoOptions): Promise<{ seeded: boolean }> {
-  const { redis, queuePrefix } = options;
-  if (queuePrefix.length === 0) throw new Error('refusing to reset the demo world without a prefix');
-  const match = `${escapeGlob(`${queuePrefix}:${DEMO_QUEUE}:`)}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.del(demoMarkerKey(queuePrefix));
+  await deleteDemoKeys(options.redis, options.queuePrefix);
   return seedDemoWorld(options);
 }

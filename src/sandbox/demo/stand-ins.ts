@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, sendJson } from '../http-io';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../http-io';
+import { listen, type Listening } from './listen';
 
 /**
  * Loopback stand-ins for the demo world's upstreams: the tenants' webhook
@@ -30,29 +30,9 @@ export interface DemoStandIns {
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
-interface Listening {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-async function listen(handler: Handler): Promise<Listening> {
-  const server = createServer((req, res) => {
-    readBody(req).then(
-      (body) => handler(req, body, res),
-      () => sendJson(res, 413, { message: 'body too large' }),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** The text stand-ins read their bodies as UTF-8. */
+const textListen = (handler: Handler): Promise<Listening> =>
+  listen((req, body, res) => handler(req, body.toString('utf8'), res));
 
 const TENANT_PATH = /^\/tenants\/([^/]+)\/webhooks$/;
 
@@ -155,9 +135,9 @@ export async function startDemoStandIns(): Promise<DemoStandIns> {
   const tenantRequests: SeenDelivery[] = [];
   const servers: Listening[] = [];
   try {
-    servers.push(await listen(tenantHandler(tenantRequests)));
-    servers.push(await listen(signozHandler));
-    servers.push(await listen(dockerHandler(new Date(Date.now() - 3 * 3_600_000).toISOString())));
+    servers.push(await textListen(tenantHandler(tenantRequests)));
+    servers.push(await textListen(signozHandler));
+    servers.push(await textListen(dockerHandler(new Date(Date.now() - 3 * 3_600_000).toISOString())));
   } catch (error) {
     await Promise.all(servers.map((s) => s.close()));
     throw error;

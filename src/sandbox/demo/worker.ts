@@ -1,26 +1,48 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createStripeClient } from '../../probes/stripe-client';
 import { webhookPayloadSchema } from '../../workflows/webhooks';
-import { DEMO_QUEUE } from './seed';
+import { closeBillingPeriod } from './close-period';
+import { isLoopbackUrl } from './listen';
+import { BILLING_QUEUE } from './seed-billing';
+import { RECORDINGS_QUEUE } from './seed-recordings';
+import { DEMO_QUEUE } from './seed-webhooks';
 import type { DemoStandIns } from './stand-ins';
+import { createDemoS3Client, transmuxRecording, type DemoS3Target } from './transmux';
+import { closeRedis } from '../../redis';
 
 /**
- * The demo's delivery worker: a real BullMQ Worker on `webhook-delivery` that
- * POSTs each job's body to its `url`. It returns `{ status }` on a 2xx (the
- * bot's downstream check reads it from the returnvalue) and otherwise throws
- * `HTTP <status> from <url>`, the reason format the diagnosis parses.
- * It delivers only to the loopback tenant stand-in, never anywhere else.
+ * The demo's workers: real BullMQ Workers with real effects, talking only to
+ * the loopback stand-ins.
+ * - `webhook-delivery`: POSTs each job's body to its `url`, returns
+ *   `{ status }` on a 2xx (the bot's downstream check reads it from the
+ *   returnvalue), and otherwise throws `HTTP <status> from <url>`, the reason
+ *   format the diagnosis parses. It delivers only to the tenant stand-in.
+ * - `recording-postprocess` (with `s3`): GET the source, PUT the output.
+ * - `billing-housekeeping` (with `stripe`): create the period's invoice.
  */
+
+export interface DemoStripeTarget {
+  readonly apiUrl: string;
+  readonly secretKey: string;
+}
 
 export interface DemoWorkerOptions {
   readonly connection: string;
   readonly queuePrefix: string;
   readonly standIns: Pick<DemoStandIns, 'tenantUrl'>;
+  /** The S3 stand-in; without it no recordings worker runs. */
+  readonly s3?: DemoS3Target;
+  /** The Stripe stand-in; without it no billing worker runs. */
+  readonly stripe?: DemoStripeTarget;
   readonly timeoutMs?: number;
 }
 
 export interface DemoWorker {
+  /** The webhook delivery worker. */
   readonly worker: Worker;
+  /** Every worker, webhooks first. */
+  readonly workers: readonly Worker[];
   close(): Promise<void>;
 }
 
@@ -47,19 +69,36 @@ function deliver(tenantOrigin: string, timeoutMs: number) {
 }
 
 export function startDemoWorker(options: DemoWorkerOptions): DemoWorker {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (options.stripe && !isLoopbackUrl(options.stripe.apiUrl)) {
+    throw new Error(`demo worker talks only to the loopback Stripe stand-in, not ${options.stripe.apiUrl}`);
+  }
+  // Built before any connection opens: a refused endpoint throws with nothing to clean up.
+  const s3 = options.s3 ? createDemoS3Client(options.s3, timeoutMs) : undefined;
+  const stripe = options.stripe
+    ? createStripeClient(options.stripe.secretKey, options.stripe.apiUrl, timeoutMs)
+    : undefined;
+
   const connection = new Redis(options.connection, { maxRetriesPerRequest: null });
   connection.on('error', () => undefined);
-  const tenantOrigin = new URL(options.standIns.tenantUrl('acme')).origin;
-  const worker = new Worker(DEMO_QUEUE, deliver(tenantOrigin, options.timeoutMs ?? 10_000), {
-    connection,
-    prefix: options.queuePrefix,
-  });
-  worker.on('error', () => undefined);
-  return {
-    worker,
-    close: async () => {
-      await worker.close();
-      await connection.quit().catch(() => connection.disconnect());
-    },
+  const prefix = options.queuePrefix;
+  const start = (queue: string, processor: Processor): Worker => {
+    const worker = new Worker(queue, processor, { connection, prefix });
+    worker.on('error', () => undefined);
+    return worker;
   };
+  const tenantOrigin = new URL(options.standIns.tenantUrl('acme')).origin;
+  const webhooks = start(DEMO_QUEUE, deliver(tenantOrigin, timeoutMs));
+  const workers = [webhooks];
+  if (s3 && options.s3) workers.push(start(RECORDINGS_QUEUE, transmuxRecording(s3, options.s3.bucket)));
+  if (stripe) workers.push(start(BILLING_QUEUE, closeBillingPeriod(stripe.stripe)));
+
+  let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(workers.map((w) => w.close()));
+    s3?.destroy();
+    stripe?.close();
+    await closeRedis(connection);
+  };
+  return { worker: webhooks, workers, close: () => (closed ??= close()) };
 }
