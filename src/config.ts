@@ -134,6 +134,13 @@ export const envSchema = z.object({
       .min(60_000, 'at least 60000 (one minute)')
       .max(24 * 3600_000, 'at most one day'),
   ),
+  /** The sandbox's own key prefix: its demo queues and its state live under it, never under QUEUE_PREFIX. */
+  SANDBOX_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, dot, dash or underscore')
+    .default('stuckjobs-demo'),
+  /** Seed the demo incident and start its worker and stand-ins in the sandbox (default on). */
+  SANDBOX_DEMO: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -160,6 +167,8 @@ export interface Config {
     readonly bucket?: string;
     readonly s3Endpoint?: string;
     readonly region: string;
+    /** Static keys; only the sandbox sets them (its S3 stand-in), elsewhere the SDK's provider chain. */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
   readonly signoz: {
     readonly url?: string;
@@ -185,6 +194,8 @@ export interface Config {
     readonly maxBatch: number;
     readonly approvalTtlMs: number;
   };
+  /** Read in sandbox mode only: where its world lives and whether to seed the demo incident. */
+  readonly sandbox: { readonly prefix: string; readonly demo: boolean };
   readonly logLevel: Env['LOG_LEVEL'];
 }
 
@@ -301,6 +312,7 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
       maxBatch: env.REPLAY_MAX_BATCH,
       approvalTtlMs: env.APPROVAL_TTL_MS,
     },
+    sandbox: { prefix: env.SANDBOX_PREFIX, demo: env.SANDBOX_DEMO },
     logLevel: env.LOG_LEVEL,
   };
 }

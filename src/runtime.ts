@@ -3,7 +3,12 @@ import { startBot, type RunningBot } from './app';
 import type { Config } from './config';
 import { answerHealth } from './health-server';
 import type { Logger } from './logger';
-import { SANDBOX_IDS, SlackEmulator } from './sandbox';
+import { SlackEmulator } from './sandbox';
+import { startDemoWorld, type DemoWorld } from './sandbox/demo/world';
+import { demoIntro, demoUnavailable } from './sandbox/demo/intro';
+import { errorMessage } from './errors';
+import { deleteUnderPrefix } from './sandbox/delete-prefix';
+import { sandboxConfig, sandboxPrefixes } from './sandbox/sandbox-config';
 import { startSandboxPage, type SandboxPage } from './sandbox/page/server';
 import { sandboxRedis } from './sandbox/sandbox-redis';
 import { createServices } from './services';
@@ -20,19 +25,11 @@ export interface Runtime {
   readonly sandbox?: SlackEmulator;
   /** The sandbox page (a Slack-like channel in the browser), on `port`, in sandbox mode. */
   readonly pageUrl?: string;
+  /** The demo world (stand-ins, worker), in sandbox mode when it started. */
+  readonly demo?: DemoWorld;
+  /** The configuration the bot runs with (the sandbox's own prefixes and upstreams in sandbox mode). */
+  readonly config: Config;
   stop(): Promise<void>;
-}
-
-/**
- * The sandbox's own approvers' group, so a rehearsal can approve as the other
- * person; and its Redis, unless the operator named one for the bot state too.
- */
-function sandboxConfig(given: Config, redisUrl: string | undefined): Config {
-  if (given.mode !== 'sandbox') return given;
-  const approvers = given.approvers.length === 0 ? [SANDBOX_IDS.approvers] : given.approvers;
-  if (redisUrl === undefined) return { ...given, approvers };
-  const stateUrl = given.redis.stateUrl === given.redis.url ? redisUrl : given.redis.stateUrl;
-  return { ...given, approvers, redis: { url: redisUrl, stateUrl } };
 }
 
 /**
@@ -49,7 +46,24 @@ export async function startRuntime(
     given.mode === 'sandbox'
       ? await sandboxRedis({ redisUrl: env.REDIS_URL?.trim() || undefined, logger })
       : undefined;
-  const config = sandboxConfig(given, redis?.url);
+  let demo: DemoWorld | undefined;
+  let intro: string[] = [];
+  if (redis !== undefined && given.sandbox.demo) {
+    const { queuePrefix } = sandboxPrefixes(given.sandbox.prefix);
+    // A demo that cannot start (its Redis is down) leaves the sandbox running and says why, on the page too.
+    try {
+      demo = await startDemoWorld({ redisUrl: redis.url, queuePrefix });
+      intro = demoIntro(queuePrefix);
+      logger.info(
+        { queuePrefix, seeded: demo.seeded },
+        demo.seeded ? 'demo incident seeded' : 'demo incident already there',
+      );
+    } catch (error) {
+      intro = demoUnavailable(errorMessage(error));
+      logger.warn({ err: error, queuePrefix }, 'demo incident not set up; the sandbox runs without it');
+    }
+  }
+  const config = given.mode === 'sandbox' ? sandboxConfig(given, redis?.url, demo?.upstreams) : given;
   const services = createServices(config, logger);
   const health = () => services.health();
   let emulator: SlackEmulator | undefined;
@@ -74,11 +88,25 @@ export async function startRuntime(
         slackRetries: 0,
       });
       emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+      const world = demo;
+      const sandboxEmulator = emulator;
       page = await startSandboxPage({
         emulator,
         port: config.port,
         host: '127.0.0.1',
         health: (res) => answerHealth(health, logger, res),
+        intro,
+        ...(world
+          ? {
+              // Everything the rehearsal wrote goes: the demo's jobs (seeded afresh), the sandbox's state, the channel.
+              reset: async () => {
+                await world.reset();
+                await deleteUnderPrefix(services.redis.state, config.statePrefix);
+                sandboxEmulator.clearMessages();
+                logger.info({ queuePrefix: config.queuePrefix }, 'demo incident reset');
+              },
+            }
+          : {}),
       });
       logger.info(
         { page: `http://localhost:${page.port}`, emulator: emulator.apiUrl },
@@ -101,7 +129,7 @@ export async function startRuntime(
     }
   } catch (error) {
     await Promise.allSettled([page?.close(), bot?.stop()]);
-    await Promise.allSettled([services.close(), emulator?.close()]);
+    await Promise.allSettled([services.close(), emulator?.close(), demo?.close()]);
     await redis?.stop();
     throw error;
   }
@@ -119,6 +147,8 @@ export async function startRuntime(
     port: page?.port ?? bot.port,
     mode: config.mode,
     sandbox: emulator,
+    config,
+    ...(demo ? { demo } : {}),
     ...(page ? { pageUrl: `http://localhost:${page.port}` } : {}),
     stop: () =>
       (stopping ??= (async () => {
@@ -126,7 +156,7 @@ export async function startRuntime(
         recovery.stop();
         idleSweep.stop();
         await Promise.allSettled([page?.close(), running.stop()]);
-        await Promise.allSettled([services.close(), emulator?.close()]);
+        await Promise.allSettled([services.close(), emulator?.close(), demo?.close()]);
         await redis?.stop();
       })()),
   };

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { closedPortUrl } from './helpers/loopback';
-import { randomPrefix, testRedisUrl } from './helpers/redis';
+import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from './helpers/redis';
 import { typescriptNodeArgs } from './helpers/run-typescript';
 
 const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
@@ -54,11 +54,12 @@ describe('main', () => {
   });
 
   it('starts the sandbox and exits 0 on SIGTERM after closing everything', async () => {
+    const prefix = randomPrefix('main');
     const port = Number(new URL(await closedPortUrl()).port);
     const run = runMain({
       PORT: String(port),
       REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: randomPrefix('main'),
+      SANDBOX_PREFIX: prefix,
       LOG_LEVEL: 'info',
     });
     expect(await healthy(port)).toBe(true);
@@ -66,6 +67,10 @@ describe('main', () => {
     const { code, stdout } = await run.exit;
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"shutting down"');
+    expect(stdout).toContain('"msg":"demo incident seeded"');
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    const redis = testRedis();
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
   }, 30_000);
 });

@@ -2,15 +2,17 @@ import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
 import { startRuntime } from '../src/runtime';
 import { closedPortUrl } from './helpers/loopback';
-import { randomPrefix, testRedisUrl } from './helpers/redis';
+import { GIVEN_UP_ACME_JOBS } from '../src/sandbox/demo/seed';
+import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from './helpers/redis';
 
 describe('startRuntime', () => {
   it('starts the sandbox without Slack credentials, serves /healthz and stops cleanly', async () => {
     const port = Number(new URL(await closedPortUrl()).port);
+    const sandboxPrefix = randomPrefix('rt');
     const config = loadConfig({
       PORT: String(port),
       REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: randomPrefix('rt'),
+      SANDBOX_PREFIX: sandboxPrefix,
     });
     expect(config.mode).toBe('sandbox');
     const runtime = await startRuntime(config, silentLogger, { REDIS_URL: testRedisUrl() });
@@ -27,9 +29,21 @@ describe('startRuntime', () => {
       const reply = await runtime.sandbox!.sendSlashCommand({ text: 'help' });
       expect(reply.status).toBe(200);
       expect(JSON.parse(reply.body)).toMatchObject({ response_type: 'ephemeral' });
+
+      // The demo incident, under the sandbox's own prefix only.
+      const redis = testRedis();
+      try {
+        expect(await redis.exists(`${sandboxPrefix}:bull:demo:seeded`)).toBe(1);
+        expect(await redis.zcard(`${sandboxPrefix}:bull:webhook-delivery:failed`)).toBe(GIVEN_UP_ACME_JOBS);
+      } finally {
+        await redis.quit();
+      }
     } finally {
       await runtime.stop();
       await runtime.stop();
+      const cleanup = testRedis();
+      await deleteKeysWithPrefix(cleanup, sandboxPrefix);
+      await cleanup.quit();
     }
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
@@ -39,7 +53,7 @@ describe('startRuntime', () => {
     const deadRedis = `redis://127.0.0.1:${new URL(await closedPortUrl()).port}`;
     // REDIS_URL set by the operator: the sandbox uses it as is, even when it does not answer.
     const runtime = await startRuntime(
-      loadConfig({ PORT: String(port), REDIS_URL: deadRedis }),
+      loadConfig({ PORT: String(port), REDIS_URL: deadRedis, SANDBOX_PREFIX: randomPrefix('rt') }),
       silentLogger,
       {
         REDIS_URL: deadRedis,
@@ -49,6 +63,10 @@ describe('startRuntime', () => {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({ ok: false });
+      // The demo world needs that Redis too: the page says it is not there, and the sandbox runs on.
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain(
+        'The demo incident could not be set up',
+      );
     } finally {
       await runtime.stop();
     }

@@ -65,7 +65,7 @@ export function createTargetChecker(options: TargetCheckerOptions): TargetChecke
     bucket: config.recordings.bucket,
     s3Endpoint: config.recordings.s3Endpoint,
     region: config.recordings.region,
-    credentials: options.s3Credentials,
+    credentials: options.s3Credentials ?? config.recordings.credentials,
   });
   const billing = createBillingTargetCheck({
     ...shared,

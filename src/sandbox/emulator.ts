@@ -127,6 +127,11 @@ export class SlackEmulator {
     return this.state.onChange(listener);
   }
 
+  /** Empties every channel, thread and ephemeral list: the sandbox page's "Reset demo". */
+  clearMessages(): void {
+    this.state.clear();
+  }
+
   ephemerals(userId: string): SandboxEphemeral[] {
     return this.state.ephemerals(userId);
   }

@@ -18,6 +18,8 @@ export interface SandboxMessage {
   readonly files?: readonly SandboxMessageFile[];
   /** Set, as Slack does, on the message a file upload created. */
   readonly upload?: true;
+  /** A thread reply also sent to the channel (`reply_broadcast`), as Slack marks it. */
+  readonly subtype?: 'thread_broadcast';
 }
 
 /** A file as a message carries it (Slack's file object, trimmed). */
@@ -48,6 +50,8 @@ export interface NewMessage {
   /** Must be a root's ts: resolve it with `threadRoot` first. */
   readonly threadTs?: string;
   readonly files?: readonly SandboxMessageFile[];
+  /** With `threadTs`: shown in the channel too. */
+  readonly broadcast?: boolean;
 }
 
 export interface MessagePatch {
@@ -76,6 +80,13 @@ export class SandboxState {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Forget every message and ephemeral (a sandbox reset); timestamps keep increasing, never reused. */
+  clear(): void {
+    this.channelMessages.clear();
+    this.ephemeralsByUser.clear();
+    this.changed();
   }
 
   private changed(): void {
@@ -115,6 +126,7 @@ export class SandboxState {
     }
     if (input.threadTs !== undefined) {
       message.thread_ts = input.threadTs;
+      if (input.broadcast === true) message.subtype = 'thread_broadcast';
       const root = this.find(input.channel, input.threadTs);
       if (root) {
         root.thread_ts = root.ts;
@@ -186,9 +198,15 @@ export class SandboxState {
   }
 
   /** Top-level messages (thread roots included, replies not), oldest first. */
+  /** The channel as Slack shows it: roots, and replies that were also sent to the channel. */
   messages(channel: string): SandboxMessage[] {
     return this.listFor(channel)
-      .filter((message) => message.thread_ts === undefined || message.thread_ts === message.ts)
+      .filter(
+        (message) =>
+          message.thread_ts === undefined ||
+          message.thread_ts === message.ts ||
+          message.subtype === 'thread_broadcast',
+      )
       .map(copy);
   }
 

@@ -20,7 +20,11 @@ const messageFields = {
   blocks: z.array(z.unknown()).optional(),
   thread_ts: z.string().optional(),
 };
-const postMessageArgs = z.looseObject(messageFields);
+const postMessageArgs = z.looseObject({
+  ...messageFields,
+  // Form-encoded calls send it as a string.
+  reply_broadcast: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
 const postEphemeralArgs = z.looseObject({ ...messageFields, user: z.string().optional() });
 const updateArgs = z.looseObject({ ...messageFields, ts: z.string().optional() });
 const deleteArgs = z.looseObject({ channel: z.string().optional(), ts: z.string().optional() });
@@ -45,6 +49,7 @@ const handlers: Readonly<Record<string, Handler>> = {
     const parsed = parseArgs(postMessageArgs, args);
     if ('failure' in parsed) return parsed.failure;
     const { text, blocks, thread_ts: threadTs } = parsed.data;
+    const broadcast = parsed.data.reply_broadcast === true || parsed.data.reply_broadcast === 'true';
     const channel = resolveChannel(world, parsed.data.channel);
     if (!channel) return fail('channel_not_found');
     const refusal = refuseMessage(text, blocks);
@@ -63,6 +68,7 @@ const handlers: Readonly<Record<string, Handler>> = {
       text: text ?? '',
       blocks: blocks ?? [],
       threadTs: rootTs,
+      broadcast: broadcast && rootTs !== undefined,
     });
     return { ok: true, channel: channel.id, ts: message.ts, message };
   },

@@ -86,6 +86,22 @@ describe('chat.postMessage', () => {
     expect(result.channel).toBe(CHANNEL);
   });
 
+  it('shows a reply sent with reply_broadcast in the channel too, marked thread_broadcast', async () => {
+    const root = await client.chat.postMessage({ channel: CHANNEL, text: 'root' });
+    await client.chat.postMessage({ channel: CHANNEL, text: 'quiet', thread_ts: root.ts });
+    await client.chat.postMessage({
+      channel: CHANNEL,
+      text: 'loud',
+      thread_ts: root.ts!,
+      reply_broadcast: true,
+    });
+    expect(emulator.messages(CHANNEL).map((m) => [m.text, m.subtype])).toEqual([
+      ['root', undefined],
+      ['loud', 'thread_broadcast'],
+    ]);
+    expect(emulator.thread(CHANNEL, root.ts!).map((m) => m.text)).toEqual(['quiet', 'loud']);
+  });
+
   it('threads replies under the root, bumps reply_count and keeps replies out of the channel list', async () => {
     const root = await client.chat.postMessage({ channel: CHANNEL, text: 'root' });
     const reply = await client.chat.postMessage({ channel: CHANNEL, text: 'reply 1', thread_ts: root.ts });

@@ -1,10 +1,15 @@
+import { emojiFor } from './emoji';
 import { escapeHtml } from './html';
 import { decodeSlackEntities, renderAngleToken } from './mrkdwn-tokens';
 import type { RenderContext } from './render-context';
 
 const CODE_BLOCK = /```([\s\S]*?)```/g;
-/** Leftmost wins: a code span swallows `<…>` inside it, and a link label may hold a backtick. */
-const INLINE_ATOM = /`([^`\n]+)`|<([^<>\n]*)>/g;
+/**
+ * Leftmost wins: a code span swallows `<…>` and `:emoji:` inside it, and a
+ * link label may hold a backtick. A shortcode is an atom so that the `_` in
+ * `white_check_mark` is never read as italics.
+ */
+const INLINE_ATOM = /`([^`\n]+)`|<([^<>\n]*)>|:([a-z0-9_+-]+):/g;
 const QUOTE = /^(?:>|&gt;) ?/;
 /**
  * Rendered code spans and `<…>` tokens wait in the line as private-use
@@ -80,14 +85,27 @@ function renderInline(line: string, ctx: RenderContext): string {
   let withPlaceholders = '';
   let last = 0;
   for (const m of line.matchAll(INLINE_ATOM)) {
-    const [whole, code, angle] = m;
-    atoms.push(code !== undefined ? `<code>${codeHtml(code)}</code>` : renderAngleToken(angle ?? '', ctx));
+    const [whole, code, angle, shortcode] = m;
+    atoms.push(
+      code !== undefined
+        ? `<code>${codeHtml(code)}</code>`
+        : angle !== undefined
+          ? renderAngleToken(angle, ctx)
+          : emojiHtml(shortcode ?? ''),
+    );
     withPlaceholders += `${line.slice(last, m.index)}${OPEN}${atoms.length - 1}${CLOSE}`;
     last = m.index + whole.length;
   }
   withPlaceholders += line.slice(last);
   const formatted = format(decodeSlackEntities(withPlaceholders));
   return formatted.replace(PLACEHOLDER, (_m, index: string) => atoms[Number(index)] ?? '');
+}
+
+function emojiHtml(name: string): string {
+  const emoji = emojiFor(name);
+  return emoji === undefined
+    ? escapeHtml(`:${name}:`)
+    : `<span class="emoji" title=":${name}:">${emoji}</span>`;
 }
 
 /**

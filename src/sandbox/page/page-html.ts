@@ -8,7 +8,8 @@ const PAGE_STYLES = `
 body { margin: 0; font: 15px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1c1d; }
 header { display: flex; align-items: center; gap: 16px; padding: 8px 16px; background: #3f0e40; color: #fff; }
 header h1 { font-size: 17px; margin: 0; flex: 1; }
-main { display: flex; height: calc(100vh - 48px); }
+main { display: flex; flex: 1; min-height: 0; }
+body { display: flex; flex-direction: column; height: 100vh; }
 .pane { flex: 2; display: flex; flex-direction: column; min-width: 0; }
 #thread { flex: 1; border-left: 1px solid #ddd; }
 .pane-head { display: flex; justify-content: space-between; padding: 8px 16px; border-bottom: 1px solid #ddd; font-weight: 700; }
@@ -20,12 +21,25 @@ main { display: flex; height: calc(100vh - 48px); }
 .replies { color: #1264a3; font-size: 13px; }
 #composer { display: flex; gap: 8px; padding: 8px 16px; border-top: 1px solid #ddd; }
 #composer-input { flex: 1; padding: 8px; font: inherit; }
+[hidden] { display: none !important; }
+#intro { margin: 0; padding: 8px 16px; background: #fff8e5; border-bottom: 1px solid #ecd9a6; font-size: 14px; }
+#intro p { margin: 2px 0; }
 #status { color: #e01e5a; padding: 0 16px; min-height: 1.4em; }
 dialog { max-width: 460px; border: 1px solid #ccc; border-radius: 8px; }
 `;
 
+export interface PageOptions {
+  /** Offer "Reset demo" (POST /reset). */
+  readonly resettable: boolean;
+  /** Lines about the rehearsal shown above the channel; escaped here. */
+  readonly intro: readonly string[];
+}
+
 /** The one page: channel, thread pane, composer, person switch; the script fills it from /state. */
-export function renderPage(world: SandboxWorld): string {
+export function renderPage(
+  world: SandboxWorld,
+  options: PageOptions = { resettable: false, intro: [] },
+): string {
   const channel = findChannel(world, world.incidentChannelId)?.name ?? world.incidentChannelId;
   const person = (id: string, role: string) =>
     `<option${attr('value', id)}>${escapeHtml(findUser(world, id)?.displayName ?? id)} (${role})</option>`;
@@ -34,7 +48,13 @@ export function renderPage(world: SandboxWorld): string {
 <style>${BLOCK_STYLES}${PAGE_STYLES}</style></head>
 <body>
 <header><h1>#${escapeHtml(channel)}</h1>
-<label>Acting as <select id="person">${person(world.requesterId, 'requester')}${person(world.approverId, 'approver')}</select></label></header>
+<label>Acting as <select id="person">${person(world.requesterId, 'requester')}${person(world.approverId, 'approver')}</select></label>${
+    options.resettable ? '<button type="button" class="button" id="reset">Reset demo</button>' : ''
+  }</header>${
+    options.intro.length > 0
+      ? `<div id="intro">${options.intro.map((line) => `<p>${escapeHtml(line)}</p>`).join('')}</div>`
+      : ''
+  }
 <main>
 <section class="pane" id="channel"><div id="messages" class="messages"></div>
 <div id="status" role="status"></div>

@@ -19,21 +19,27 @@ export const PAGE_SCRIPT = `
     head.className = 'author';
     head.innerHTML = m.author; // escaped by the server
     if (m.edited) head.appendChild(note(' (edited)'));
+    if (m.broadcast) head.appendChild(note(' replied to a thread'));
     if (ephemeral) head.appendChild(note(' Only visible to you'));
     var body = document.createElement('div');
     body.className = 'body';
     body.innerHTML = m.html; // rendered and escaped by the server
     el.appendChild(head);
     el.appendChild(body);
+    if (!ephemeral && m.broadcast && m.threadTs) el.appendChild(threadLink(m.threadTs, 'View thread'));
     if (!ephemeral && m.replyCount > 0) {
-      var link = document.createElement('a');
-      link.href = '#';
-      link.className = 'replies';
-      link.dataset.thread = m.ts;
-      link.textContent = m.replyCount + (m.replyCount === 1 ? ' reply' : ' replies');
-      el.appendChild(link);
+      el.appendChild(threadLink(m.ts, m.replyCount + (m.replyCount === 1 ? ' reply' : ' replies')));
     }
     return el;
+  }
+
+  function threadLink(ts, text) {
+    var link = document.createElement('a');
+    link.href = '#';
+    link.className = 'replies';
+    link.dataset.thread = ts;
+    link.textContent = text;
+    return link;
   }
 
   function note(text) {
@@ -57,7 +63,10 @@ export const PAGE_SCRIPT = `
     var root = openThread && state.messages.find(function (m) { return m.ts === openThread; });
     $('thread').hidden = !root;
     if (!root) return;
-    var replies = (state.threads[root.ts] || []).map(function (m) { return messageEl(m, false); });
+    // In its thread a broadcast reply is just a reply.
+    var replies = (state.threads[root.ts] || []).map(function (m) {
+      return messageEl(Object.assign({}, m, { broadcast: false }), false);
+    });
     var mine = state.ephemerals.filter(function (e) { return e.threadTs === root.ts; })
       .map(function (e) { return messageEl(e, true); });
     fill($('thread-messages'), [messageEl(Object.assign({}, root, { replyCount: 0 }), false)]
@@ -125,6 +134,17 @@ export const PAGE_SCRIPT = `
     if (button) { event.preventDefault(); click(button); return; }
     var link = target.closest && target.closest('a[data-thread]');
     if (link) { event.preventDefault(); openThread = link.dataset.thread; if (last) render(last); }
+  });
+
+  var reset = $('reset');
+  if (reset) reset.addEventListener('click', function () {
+    var data = { title: 'Reset the demo?', html: '', confirm: 'Reset', deny: 'Cancel', style: 'danger' };
+    confirmDialog(data).then(function (ok) {
+      if (!ok) return;
+      openThread = null;
+      status('Resetting the demo…');
+      return post('/reset', {}).then(load);
+    });
   });
 
   $('close-thread').addEventListener('click', function () { openThread = null; if (last) render(last); });

@@ -14,6 +14,10 @@ export interface SandboxPageOptions {
   readonly host?: '127.0.0.1' | 'localhost';
   /** Answers `GET /healthz` on the page's port when given. */
   readonly health?: (res: ServerResponse) => void;
+  /** Puts the rehearsal back to its start; with it the page offers "Reset demo". */
+  readonly reset?: () => Promise<void>;
+  /** What the rehearsal is about, shown above the channel (plain text, escaped). */
+  readonly intro?: readonly string[];
 }
 
 export interface SandboxPage {
@@ -73,7 +77,9 @@ async function route(
       'content-security-policy':
         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
     });
-    res.end(renderPage(emulator.world));
+    res.end(
+      renderPage(emulator.world, { resettable: options.reset !== undefined, intro: options.intro ?? [] }),
+    );
   } else if (key === 'GET /healthz' && options.health) {
     options.health(res);
   } else if (key === 'GET /state') {
@@ -85,6 +91,11 @@ async function route(
     res.write(': connected\n\n');
     streams.add(res);
     req.on('close', () => streams.delete(res));
+  } else if (key === 'POST /reset' && options.reset) {
+    if (!req.headers['content-type']?.startsWith('application/json'))
+      return sendJson(res, 415, { ok: false, error: 'send application/json' });
+    await options.reset();
+    sendJson(res, 200, { ok: true });
   } else if (key === 'POST /command' || key === 'POST /click') {
     // JSON only: a cross-site form cannot send it without a CORS preflight this server never allows.
     if (!req.headers['content-type']?.startsWith('application/json'))

@@ -15,6 +15,8 @@ export interface MessageView {
   readonly replyCount: number;
   readonly edited: boolean;
   readonly threadTs?: string;
+  /** A thread reply also sent to the channel. */
+  readonly broadcast: boolean;
 }
 
 export interface StateView {
@@ -57,6 +59,7 @@ export function buildStateView(emulator: SlackEmulator, user: string): StateView
     html: bodyHtml(message, ctx),
     replyCount: message.reply_count ?? 0,
     edited: message.edited !== undefined,
+    broadcast: message.subtype === 'thread_broadcast',
     ...(message.thread_ts !== undefined ? { threadTs: message.thread_ts } : {}),
   });
   const messages = emulator.messages(channelId);
@@ -73,6 +76,7 @@ export function buildStateView(emulator: SlackEmulator, user: string): StateView
       html: bodyHtml(ephemeral, ctx),
       replyCount: 0,
       edited: false,
+      broadcast: false,
       ...(ephemeral.thread_ts !== undefined ? { threadTs: ephemeral.thread_ts } : {}),
     }));
   return {

@@ -19,7 +19,7 @@ describe('renderMrkdwn: formatting', () => {
     expect(render('snake_case_name and 2*3*4')).toBe('snake_case_name and 2*3*4');
     expect(render('*open only and _half')).toBe('*open only and _half');
     expect(render('a * b * c')).toBe('a * b * c');
-    expect(render(':heavy_check_mark: done')).toBe(':heavy_check_mark: done');
+    expect(render(':heavy_check_mark: done')).not.toContain('<em>');
   });
 
   it('handles a 40,000-character line of spans or of unclosed markers (the fallback text limit)', () => {
@@ -27,6 +27,14 @@ describe('renderMrkdwn: formatting', () => {
     expect(spans.match(/<strong>a<\/strong>/g)).toHaveLength(10_000);
     const unclosed = '*a _b ~c '.repeat(4_500);
     expect(render(unclosed)).toBe(unclosed);
+  });
+
+  it('shows known :shortcodes: as emoji, never as italics, and leaves unknown ones and code as text', () => {
+    expect(render(':white_check_mark: ok')).toBe(
+      '<span class="emoji" title=":white_check_mark:">✅</span> ok',
+    );
+    expect(render(':no_such_emoji: at 12:30:45')).toBe(':no_such_emoji: at 12:30:45');
+    expect(render('`:x:` and :x:')).toBe('<code>:x:</code> and <span class="emoji" title=":x:">❌</span>');
   });
 
   it('renders `code` spans without formatting or parsing anything inside', () => {

@@ -151,3 +151,49 @@ describe('sandbox page server', () => {
     expect(raw).not.toContain('<script>');
   });
 });
+
+describe('sandbox page reset and intro', () => {
+  it('offers no reset without one, and answers 404 to POST /reset', async () => {
+    expect(await (await fetch(`${page.url}/`)).text()).not.toContain('id="reset"');
+    expect((await postJson('/reset', {})).status).toBe(404);
+  });
+
+  it('shows the intro escaped and runs the reset on a JSON POST only', async () => {
+    let resets = 0;
+    const resettable = await startSandboxPage({
+      emulator,
+      port: 0,
+      reset: () => {
+        resets += 1;
+        return Promise.resolve();
+      },
+      intro: ['12 deliveries gave up <script>alert(1)</script>'],
+    });
+    try {
+      const html = await (await fetch(`${resettable.url}/`)).text();
+      expect(html).toContain('id="reset"');
+      expect(html).toContain('<p>12 deliveries gave up &lt;script&gt;alert(1)&lt;/script&gt;</p>');
+      const form = await fetch(`${resettable.url}/reset`, { method: 'POST', body: 'a=1' });
+      expect(form.status).toBe(415);
+      expect(resets).toBe(0);
+      const json = await fetch(`${resettable.url}/reset`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(await json.json()).toEqual({ ok: true });
+      expect(resets).toBe(1);
+    } finally {
+      await resettable.close();
+    }
+  });
+
+  it('clears the channel and the ephemerals when the emulator is told to', async () => {
+    await webClient(emulator).chat.postMessage({ channel: CHANNEL, text: 'before the reset' });
+    await webClient(emulator).chat.postEphemeral({ channel: CHANNEL, user: requester, text: 'mine' });
+    emulator.clearMessages();
+    const view = await state(requester);
+    expect(view.messages).toEqual([]);
+    expect(view.ephemerals).toEqual([]);
+  });
+});

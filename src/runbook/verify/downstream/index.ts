@@ -118,7 +118,7 @@ export function createDownstreamChecks(
       bucket: config.recordings.bucket,
       s3Endpoint: config.recordings.s3Endpoint,
       region: config.recordings.region,
-      credentials: options.s3Credentials,
+      credentials: options.s3Credentials ?? config.recordings.credentials,
     }),
     billing: createBillingDownstream({
       ...shared,
