@@ -271,7 +271,9 @@ function batchesText(facts: IncidentFacts): string {
     ran.size === 0
       ? 'No batch has run yet.'
       : unverified === 0
-        ? `All ${ran.size} ${plural(ran.size, 'batch', 'batches')} that ran are verified.`
+        ? ran.size === 1
+          ? 'The one batch that ran is verified.'
+          : `All ${ran.size} batches that ran are verified.`
         : `${unverified} of ${ran.size} ${plural(ran.size, 'batch', 'batches')} that ran not verified.`;
   return fitLines(
     `*Batches* (${facts.batches.length})`,

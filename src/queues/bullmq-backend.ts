@@ -112,6 +112,7 @@ export class BullmqBackend implements QueueBackend {
           counts.prioritized +
           counts.paused +
           counts.waitingChildren,
+        delayed: counts.delayed,
         added: state.added,
       },
     };

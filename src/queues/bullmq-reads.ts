@@ -203,6 +203,8 @@ export async function isInState(redis: Redis, key: KeyOf, state: JobState, id: s
 
 export interface RawDepth {
   readonly depth: number;
+  /** Of `depth`, the jobs waiting for a time (a retry's backoff, a delay) rather than for a worker. */
+  readonly delayed: number;
   readonly added: number;
 }
 
@@ -222,5 +224,5 @@ export async function readRawDepth(redis: Redis, key: KeyOf): Promise<RawDepth> 
     return id !== null && isLegacyMarker(id);
   }).length;
   const depth = replies.slice(0, 6).reduce<number>((sum, reply) => sum + asNumber(reply), 0) - markers;
-  return { depth: Math.max(0, depth), added: asNumber(replies[8]) };
+  return { depth: Math.max(0, depth), delayed: asNumber(replies[2]), added: asNumber(replies[8]) };
 }

@@ -39,16 +39,25 @@ export function reasonKey(reason: string): string {
   return firstLine.trim().slice(0, MAX_REASON_LENGTH);
 }
 
+/**
+ * Reasons that differ only in their numbers (a job's id, a recording key, a
+ * timeout in ms) are one cause: they count together under the first one seen
+ * with its numbers shown as `#`. A reason seen only in one spelling is shown
+ * as it is, so a URL or a key stays readable.
+ */
 export function topFailureReasons(failed: readonly JobSummary[], limit = TOP_REASONS): FailureReasonCount[] {
-  const counts = new Map<string, number>();
+  const groups = new Map<string, { shown: string; count: number }>();
   for (const job of failed) {
     if (!job.failedReason) continue;
     const key = reasonKey(job.failedReason);
     if (key === '') continue;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const folded = key.replace(/\d+/g, '#');
+    const group = groups.get(folded);
+    if (group === undefined) groups.set(folded, { shown: key, count: 1 });
+    else groups.set(folded, { shown: group.shown === key ? key : folded, count: group.count + 1 });
   }
-  return [...counts.entries()]
-    .map(([reason, count]) => ({ reason, count }))
+  return [...groups.values()]
+    .map(({ shown, count }) => ({ reason: shown, count }))
     .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))
     .slice(0, limit);
 }

@@ -48,6 +48,8 @@ export interface DepthReading {
   readonly at: number;
   /** Jobs not yet done: waiting + active + delayed + prioritized + paused + waiting-children. */
   readonly depth: number;
+  /** Of `depth`, the jobs waiting for a time (a retry's backoff, a delay) rather than for a worker. */
+  readonly delayed: number;
   /** BullMQ's id counter: it rises by one for every job added. */
   readonly added: number;
 }

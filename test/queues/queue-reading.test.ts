@@ -50,6 +50,29 @@ describe('estimates', () => {
   });
 });
 
+describe('topFailureReasons folding', () => {
+  it('counts reasons that differ only in their numbers as one, shown with #, and keeps a lone spelling as is', () => {
+    const reasons = [
+      'NoSuchKey: The specified key does not exist. (recordings/acme/rec_acme_009/source.wav)',
+      'NoSuchKey: The specified key does not exist. (recordings/acme/rec_acme_011/source.wav)',
+      'NoSuchKey: The specified key does not exist. (recordings/globex/rec_globex_010/source.wav)',
+      'HTTP 503 from http://127.0.0.1:41121/tenants/acme/webhooks',
+      'HTTP 503 from http://127.0.0.1:41121/tenants/acme/webhooks',
+    ];
+    expect(topFailureReasons(reasons.map(failed))).toEqual([
+      { reason: 'HTTP 503 from http://127.0.0.1:41121/tenants/acme/webhooks', count: 2 },
+      {
+        reason: 'NoSuchKey: The specified key does not exist. (recordings/acme/rec_acme_#/source.wav)',
+        count: 2,
+      },
+      {
+        reason: 'NoSuchKey: The specified key does not exist. (recordings/globex/rec_globex_010/source.wav)',
+        count: 1,
+      },
+    ]);
+  });
+});
+
 describe('toJobSummary', () => {
   const values = (fields: Partial<Record<(typeof JOB_FIELDS)[number], string>>): (string | null)[] =>
     JOB_FIELDS.map((field) => fields[field] ?? null);

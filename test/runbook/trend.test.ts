@@ -5,8 +5,8 @@ const at = (seconds: number) => seconds * 1000;
 describe('measureTrend', () => {
   it('reads jobs in from the id counter and jobs out from what the depth did not keep', () => {
     const trend = measureTrend(
-      { at: at(0), depth: 1000, added: 500 },
-      { at: at(30), depth: 950, added: 510 },
+      { at: at(0), depth: 1000, delayed: 0, added: 500 },
+      { at: at(30), depth: 950, delayed: 0, added: 510 },
     );
     expect(trend.inPerMinute).toBe(20);
     expect(trend.outPerMinute).toBe(120);
@@ -16,7 +16,10 @@ describe('measureTrend', () => {
   });
 
   it('sees a growing backlog and gives no time to clear', () => {
-    const trend = measureTrend({ at: at(0), depth: 10, added: 0 }, { at: at(60), depth: 70, added: 100 });
+    const trend = measureTrend(
+      { at: at(0), depth: 10, delayed: 0, added: 0 },
+      { at: at(60), depth: 70, delayed: 0, added: 100 },
+    );
     expect(trend).toMatchObject({
       inPerMinute: 100,
       outPerMinute: 40,
@@ -26,24 +29,32 @@ describe('measureTrend', () => {
   });
 
   it('tells a stalled queue from an idle one', () => {
-    expect(measureTrend({ at: 0, depth: 5, added: 9 }, { at: 5000, depth: 5, added: 9 }).direction).toBe(
-      'stalled',
-    );
-    expect(measureTrend({ at: 0, depth: 0, added: 9 }, { at: 5000, depth: 0, added: 9 }).direction).toBe(
-      'idle',
-    );
+    expect(
+      measureTrend({ at: 0, depth: 5, delayed: 0, added: 9 }, { at: 5000, depth: 5, delayed: 0, added: 9 })
+        .direction,
+    ).toBe('stalled');
+    expect(
+      measureTrend({ at: 0, depth: 0, delayed: 0, added: 9 }, { at: 5000, depth: 0, delayed: 0, added: 9 })
+        .direction,
+    ).toBe('idle');
   });
 
   it('counts retried jobs that re-enter without a new id as coming in', () => {
     // Job.retry moves failed jobs back to wait without touching the id counter.
-    const trend = measureTrend({ at: 0, depth: 0, added: 7 }, { at: 60_000, depth: 50, added: 7 });
+    const trend = measureTrend(
+      { at: 0, depth: 0, delayed: 0, added: 7 },
+      { at: 60_000, depth: 50, delayed: 0, added: 7 },
+    );
     expect(trend.inPerMinute).toBe(50);
     expect(trend.outPerMinute).toBe(0);
     expect(trend.direction).toBe('growing');
   });
 
   it('counts jobs removed from the backlog as out', () => {
-    const trend = measureTrend({ at: 0, depth: 100, added: 0 }, { at: 60_000, depth: 0, added: 0 });
+    const trend = measureTrend(
+      { at: 0, depth: 100, delayed: 0, added: 0 },
+      { at: 60_000, depth: 0, delayed: 0, added: 0 },
+    );
     expect(trend.outPerMinute).toBe(100);
     expect(trend.clearInMs).toBeNull();
   });

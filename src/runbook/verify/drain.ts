@@ -5,6 +5,8 @@ export interface DrainReading {
   readonly at: number;
   /** Jobs not yet done (waiting, active, delayed, prioritized, paused). */
   readonly depth: number;
+  /** Of `depth`, the jobs waiting for a time (a retry's backoff) rather than for a worker. */
+  readonly delayed: number;
   /** Size of the queue's `completed` set. */
   readonly completed: number;
 }
@@ -27,18 +29,27 @@ const CONSISTENT_SHARE = 0.5;
 const perMinute = (n: number, ms: number): number => (ms > 0 ? (n * 60_000) / ms : 0);
 const rate = (n: number): string => `${Math.round(n * 10) / 10}/min`;
 
+/** Jobs a worker could take now: delayed jobs wait for their time, not for a worker. */
+const runnable = (reading: DrainReading): number => Math.max(0, reading.depth - reading.delayed);
+
 /**
  * Runbook step 4, "the queue length trends down at a rate consistent with the
  * worker count". The workers predict a drain rate: their recorded throughput
  * (BullMQ metrics) when they record it, else what they completed during the
  * watch. Never a guess: an unknown worker count makes the part `unknown`.
+ * The length judged is what the workers can run now: jobs delayed on a retry
+ * backoff are shown but not counted, or a tenant still failing (its jobs
+ * retrying on their own) would fail every batch of another tenant.
  */
 export function drainPart(input: DrainInput): VerificationPart {
-  const { start, end, workers } = input;
+  const { start, workers } = input;
+  const end = { ...input.end, depth: runnable(input.end) };
   const windowMs = end.at - start.at;
   const completedRate = perMinute(Math.max(0, end.completed - start.completed), windowMs);
-  const depthChange = end.depth - start.depth;
-  const observed = `depth ${start.depth} → ${end.depth} in ${Math.round(windowMs / 1000)} s, ${rate(completedRate)} completed`;
+  const depthChange = end.depth - runnable(start);
+  const delayedNote =
+    input.end.delayed > 0 ? ` (${input.end.delayed} delayed on their backoff, not counted)` : '';
+  const observed = `depth ${runnable(start)} → ${end.depth}${delayedNote} in ${Math.round(windowMs / 1000)} s, ${rate(completedRate)} completed`;
   if (workers === null) {
     return {
       name: 'drain',

@@ -81,7 +81,7 @@ async function reading(deps: VerifyDeps, queue: string, queueKey: string): Promi
     deps.backend.readDepth(queue),
     deps.redis.zcard(`${queueKey}:completed`),
   ]);
-  return { at: deps.clock.now(), depth: depth.depth, completed };
+  return { at: deps.clock.now(), depth: depth.depth, delayed: depth.delayed, completed };
 }
 
 /**

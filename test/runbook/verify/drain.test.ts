@@ -1,6 +1,11 @@
 import { drainPart } from '../../../src/runbook/verify/drain';
 
-const at = (ms: number, depth: number, completed: number) => ({ at: ms, depth, completed });
+const at = (ms: number, depth: number, completed: number, delayed = 0) => ({
+  at: ms,
+  depth,
+  delayed,
+  completed,
+});
 
 describe('drainPart', () => {
   it('never guesses an unknown worker count', () => {
@@ -49,5 +54,23 @@ describe('drainPart', () => {
     expect(
       drainPart({ start: at(0, 0, 0), end: at(60_000, 0, 0), workers: 1, metricsPerMinute: null }).status,
     ).toBe('pass');
+  });
+
+  it('judges what the workers can run now, showing but not counting jobs delayed on their backoff', () => {
+    // A canary that completed before the watch began, beside another tenant's jobs still retrying.
+    const part = drainPart({
+      start: at(0, 6, 5, 6),
+      end: at(2_000, 6, 5, 6),
+      workers: 1,
+      metricsPerMinute: null,
+    });
+    expect(part.status).toBe('pass');
+    expect(part.summary).toContain('queue drained');
+    expect(part.summary).toContain('depth 0 → 0 (6 delayed on their backoff, not counted)');
+    // Runnable jobs that stay put still fail, whatever is delayed beside them.
+    expect(
+      drainPart({ start: at(0, 10, 0, 6), end: at(60_000, 10, 0, 6), workers: 1, metricsPerMinute: null })
+        .status,
+    ).toBe('fail');
   });
 });
