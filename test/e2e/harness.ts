@@ -26,6 +26,8 @@ export interface HarnessOptions {
   readonly override?: (services: Services) => Partial<Services>;
   /** The engine's clock (expiries, diagnosis times); the system clock unless a test moves time. */
   readonly clock?: Clock;
+  /** Adjust the loaded configuration (what the environment cannot say, e.g. static S3 keys). */
+  readonly config?: (loaded: Config) => Config;
 }
 
 /** A logger that keeps its JSON lines in memory, with the production redaction. */
@@ -49,7 +51,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const signingSecret = randomBytes(16).toString('hex');
   const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
   const emulator = await SlackEmulator.start({ signingSecret, botToken });
-  const config = loadConfig({
+  const loaded = loadConfig({
     REDIS_URL: testRedisUrl(),
     // Never write sessions under the production default prefix.
     STATE_PREFIX: randomPrefix('bot'),
@@ -63,6 +65,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     SLACK_API_URL: emulator.apiUrl,
     ...options.env,
   });
+  const config = options.config ? options.config(loaded) : loaded;
   const logLines: Record<string, unknown>[] = [];
   const logger = capturingLogger(logLines);
   const real = createServices(config, logger, options.clock);
