@@ -40,9 +40,17 @@ export function connectRedis(url: string, options: RedisConnectOptions): Redis {
   return client;
 }
 
-/** Quit politely, and disconnect if Redis does not answer: shutdown never hangs. */
+/**
+ * Quit politely, and disconnect if Redis does not answer: shutdown never hangs.
+ * A client that is not connected has nothing to flush; QUIT would only wait in
+ * its offline queue while reconnect timers keep the process alive.
+ */
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
   try {
     await Promise.race([
       client.quit(),

@@ -2,6 +2,7 @@ import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
 import { startRuntime } from '../src/runtime';
 import { closedPortUrl } from './helpers/loopback';
+import { SANDBOX_IDS } from '../src/sandbox';
 import { GIVEN_UP_ACME_JOBS } from '../src/sandbox/demo/seed';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from './helpers/redis';
 
@@ -32,9 +33,29 @@ describe('startRuntime', () => {
 
       // The demo incident, under the sandbox's own prefix only.
       const redis = testRedis();
+      const failed = `${sandboxPrefix}:bull:webhook-delivery:failed`;
       try {
         expect(await redis.exists(`${sandboxPrefix}:bull:demo:seeded`)).toBe(1);
-        expect(await redis.zcard(`${sandboxPrefix}:bull:webhook-delivery:failed`)).toBe(GIVEN_UP_ACME_JOBS);
+        expect(await redis.zcard(failed)).toBe(GIVEN_UP_ACME_JOBS);
+
+        // Reset demo: the jobs seeded afresh, the sandbox's state and the channel emptied.
+        await redis.zpopmin(failed);
+        await fetch(`http://127.0.0.1:${port}/command`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user: SANDBOX_IDS.requester, text: '/stuckjobs help' }),
+        });
+        expect(runtime.sandbox!.ephemerals(SANDBOX_IDS.requester)).not.toEqual([]);
+        await redis.set(`${sandboxPrefix}:state:leftover`, '1');
+        const reset = await fetch(`http://127.0.0.1:${port}/reset`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect(reset.status).toBe(200);
+        expect(await redis.zcard(failed)).toBe(GIVEN_UP_ACME_JOBS);
+        expect(await redis.exists(`${sandboxPrefix}:state:leftover`)).toBe(0);
+        expect(runtime.sandbox!.ephemerals(SANDBOX_IDS.requester)).toEqual([]);
       } finally {
         await redis.quit();
       }
