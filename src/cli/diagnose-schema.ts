@@ -3,11 +3,11 @@ import { z } from 'zod';
 const count = z.number().int().nonnegative();
 const epochMs = z.number().int().nonnegative();
 /** A number read from a bounded sample: exact when the sample covered every job. */
-const estimate = z.object({ value: count, exact: z.boolean() });
+const estimate = z.strictObject({ value: count, exact: z.boolean() });
 const severity = z.enum(['critical', 'warning', 'ok']);
 const probeStatus = z.enum(['ok', 'degraded', 'down', 'unknown']);
 
-const verdict = z.object({
+const verdict = z.strictObject({
   kind: z.enum([
     'unreadable',
     'consumer-down',
@@ -26,8 +26,8 @@ const verdict = z.object({
 });
 
 /** The queue as read; absent when it could not be read (the verdict is then `unreadable`). */
-const queueReading = z.object({
-  counts: z.object({
+const queueReading = z.strictObject({
+  counts: z.strictObject({
     waiting: count,
     active: count,
     delayed: count,
@@ -47,10 +47,10 @@ const queueReading = z.object({
   oldestFailedAt: epochMs.nullable(),
   /** Jobs read per state for the estimates and reasons. */
   sampled: count,
-  topFailureReasons: z.array(z.object({ reason: z.string(), count })),
+  topFailureReasons: z.array(z.strictObject({ reason: z.string(), count })),
 });
 
-const trend = z.object({
+const trend = z.strictObject({
   windowMs: z.number().nonnegative(),
   inPerMinute: z.number().nonnegative(),
   outPerMinute: z.number().nonnegative(),
@@ -58,7 +58,7 @@ const trend = z.object({
   clearInMs: z.number().nonnegative().nullable(),
 });
 
-export const cliWorkflowSchema = z.object({
+export const cliWorkflowSchema = z.strictObject({
   id: z.string(),
   title: z.string(),
   queue: z.string(),
@@ -70,7 +70,7 @@ export const cliWorkflowSchema = z.object({
   quiesceHint: z.string().optional(),
 });
 
-export const cliProbeSchema = z.object({
+export const cliProbeSchema = z.strictObject({
   probe: z.string(),
   label: z.string(),
   status: probeStatus,
@@ -78,16 +78,16 @@ export const cliProbeSchema = z.object({
   latencyMs: z.number().nonnegative().optional(),
 });
 
-export const cliEndpointSchema = z.object({
+export const cliEndpointSchema = z.strictObject({
   host: z.string(),
   jobs: count,
   status: probeStatus,
-  head: z.object({ status: z.number().int().optional(), error: z.string().optional() }),
+  head: z.strictObject({ status: z.number().int().optional(), error: z.string().optional() }),
   recentStatusCodes: z.record(z.string(), count),
 });
 
 const census = z.discriminatedUnion('ok', [
-  z.object({
+  z.strictObject({
     ok: z.literal(true),
     complete: z.boolean(),
     scannedKeys: count,
@@ -95,24 +95,24 @@ const census = z.discriminatedUnion('ok', [
     stoppedBy: z.enum(['keys', 'time']).optional(),
     elapsedMs: z.number().nonnegative(),
     prefixes: z.array(
-      z.object({ prefix: z.string(), type: z.string(), keys: count, workflows: z.array(z.string()) }),
+      z.strictObject({ prefix: z.string(), type: z.string(), keys: count, workflows: z.array(z.string()) }),
     ),
   }),
-  z.object({ ok: z.literal(false), error: z.string() }),
+  z.strictObject({ ok: z.literal(false), error: z.string() }),
 ]);
 
 /**
  * `stuckjobs diagnose --json`: the contract for scripts. The same numbers as
  * the Slack diagnosis; no job payloads, and every text from outside masked.
  */
-export const cliDiagnosisSchema = z.object({
+export const cliDiagnosisSchema = z.strictObject({
   command: z.literal('diagnose'),
   exitCode: z.union([z.literal(0), z.literal(1)]),
   id: z.string(),
   startedAt: epochMs,
   finishedAt: epochMs,
   queuePrefix: z.string(),
-  summary: z.object({ critical: count, warning: count, ok: count }),
+  summary: z.strictObject({ critical: count, warning: count, ok: count }),
   workflows: z.array(cliWorkflowSchema),
   upstream: z.array(cliProbeSchema),
   webhookEndpoints: z.array(cliEndpointSchema),

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { ConfigError } from '../errors';
 import { SANDBOX_IDS } from './world';
 
 /** Where the demo world's stand-ins listen: the sandbox points every upstream at them. */
@@ -27,6 +28,32 @@ export function sandboxPrefixes(prefix: string): SandboxPrefixes {
   return { queuePrefix: `${prefix}:bull`, statePrefix: `${prefix}:state` };
 }
 
+/** One key space holds the other's keys when a prefix equals, or is a colon-segment prefix of, the other. */
+const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}:`) || b.startsWith(`${a}:`);
+
+/**
+ * "Reset demo" deletes everything under the sandbox's prefixes: they must not
+ * share a key with the queues or the state a real bot uses.
+ */
+export function refuseOverlap(
+  sandbox: SandboxPrefixes,
+  given: Pick<Config, 'queuePrefix' | 'statePrefix'>,
+): void {
+  const problems = [sandbox.queuePrefix, sandbox.statePrefix].flatMap((mine) =>
+    (['queuePrefix', 'statePrefix'] as const)
+      .filter((name) => overlaps(mine, given[name]))
+      .map(
+        (name) =>
+          `SANDBOX_PREFIX: the sandbox's keys (${mine}:…) would share ${name === 'queuePrefix' ? 'QUEUE_PREFIX' : 'STATE_PREFIX'} ${given[name]}; choose another SANDBOX_PREFIX`,
+      ),
+  );
+  if (problems.length > 0)
+    throw new ConfigError(
+      `stuckjobs cannot start the sandbox:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      problems,
+    );
+}
+
 /**
  * The configuration the sandbox runs with: its own prefixes, its own
  * approvers' group (so a rehearsal can approve as the other person), the Redis
@@ -39,6 +66,7 @@ export function sandboxConfig(
   redisUrl: string | undefined,
   upstreams: DemoUpstreams | undefined,
 ): Config {
+  refuseOverlap(sandboxPrefixes(given.sandbox.prefix), given);
   const approvers = given.approvers.length === 0 ? [SANDBOX_IDS.approvers] : given.approvers;
   const redis =
     redisUrl === undefined

@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { startRuntime, type Runtime } from '../../src/runtime';
 import { SANDBOX_IDS } from '../../src/sandbox';
-import { DEMO_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from '../../src/sandbox/demo/seed';
+import { WEBHOOKS_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from '../../src/sandbox/demo/seed';
+import { HOSTILE_SUMMARY } from '../../src/sandbox/demo/seed-webhooks';
 import { GIVEN_UP_BILLING_JOBS, STRIPE_4XX_BILLING_JOBS } from '../../src/sandbox/demo/seed-billing';
 import {
   GIVEN_UP_RECORDINGS_JOBS,
@@ -23,6 +24,9 @@ import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../
  * (kept out of git).
  */
 
+// A step waits up to 30 s for the bot (a verification watches); the test must outlast its waits.
+jest.setTimeout(60_000);
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(__dirname, '../../.ci/out/screenshots');
 const STEP_TIMEOUT_MS = 20_000;
@@ -31,6 +35,9 @@ let runtime: Runtime;
 let browser: Browser;
 let page: Page;
 let redis: Redis;
+/** Page errors, console errors and JavaScript dialogs from the first load on: each would be a bug. */
+const errors: string[] = [];
+const dialogs: string[] = [];
 const sandboxPrefix = randomPrefix('browser');
 
 async function screenshot(name: string): Promise<void> {
@@ -80,6 +87,14 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
   await page.goto(runtime.pageUrl!);
 }, 60_000);
 
@@ -91,11 +106,9 @@ afterAll(async () => {
 });
 
 describe('the sandbox page walks the whole runbook', () => {
-  const errors: string[] = [];
   let jobIds: string[] = [];
 
   it('opens with the demo incident described and no script errors', async () => {
-    page.on('pageerror', (error) => errors.push(error.message));
     await expect(page.locator('#intro').textContent()).resolves.toContain(
       `${GIVEN_UP_ACME_JOBS} deliveries to acme gave up after HTTP 503`,
     );
@@ -117,7 +130,7 @@ describe('the sandbox page walks the whole runbook', () => {
     for (const upstream of ['Ops containers ok', 'SigNoz ok', 'Recordings bucket ok', 'Stripe ok'])
       expect(text).toContain(upstream);
     expect(text).toContain('read-only: nothing was changed');
-    // Emoji shortcodes render as emoji, and the demo's <script>-free payloads stay text.
+    // Emoji shortcodes render as emoji.
     expect(text).not.toContain(':white_check_mark:');
     await screenshot('1-diagnosis');
   });
@@ -134,6 +147,10 @@ describe('the sandbox page walks the whole runbook', () => {
     expect(text).toMatch(/All three checks passed on \d+ sampled jobs/);
     expect(text).toContain(`${GIVEN_UP_ACME_JOBS} given-up jobs`);
     expect(text).toContain('read-only: nothing was moved');
+    // A caller's markup in a payload is printed, never run: no element made of it, no dialog opened.
+    expect(text).toContain(HOSTILE_SUMMARY.replace(/"/g, '\\"'));
+    expect(await page.locator('#thread-messages script, #thread-messages img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
     await screenshot('2-samples');
   });
 
@@ -157,7 +174,7 @@ describe('the sandbox page walks the whole runbook', () => {
     const approval = threadMessage('Replay batch 1: Webhook delivery');
     await clickConfirmed(approval.getByRole('button', { name: 'Approve' }));
     await page.getByText('You asked for this batch, so you cannot approve it').waitFor();
-    expect(await redis.zcard(`${sandboxPrefix}:bull:${DEMO_QUEUE}:failed`)).toBe(GIVEN_UP_ACME_JOBS);
+    expect(await redis.zcard(`${sandboxPrefix}:bull:${WEBHOOKS_QUEUE}:failed`)).toBe(GIVEN_UP_ACME_JOBS);
     await screenshot('4-self-approval-refused');
   });
 
@@ -171,7 +188,7 @@ describe('the sandbox page walks the whole runbook', () => {
     await screenshot('5-approved');
 
     const connection = redis.duplicate();
-    const queue = new Queue(DEMO_QUEUE, { connection, prefix: `${sandboxPrefix}:bull` });
+    const queue = new Queue(WEBHOOKS_QUEUE, { connection, prefix: `${sandboxPrefix}:bull` });
     try {
       const completed = await eventually(async () => {
         const jobs = await Promise.all(jobIds.map((id) => Job.fromId(queue, id)));
@@ -233,5 +250,6 @@ describe('the sandbox page walks the whole runbook', () => {
     );
     await screenshot('8-summary');
     expect(errors).toEqual([]);
+    expect(dialogs).toEqual([]);
   });
 });

@@ -34,9 +34,6 @@ describe('stuckjobs exit codes: 0 healthy, 1 needs action, 2 error', () => {
 
   describe('without Redis', () => {
     const offline = () => cliEnv(fresh('clio'), { REDIS_URL: UNREACHABLE, PROBE_TIMEOUT_MS: '300' });
-    // ioredis gives a socket that never connected 2 s (its disconnectTimeout) to close after the
-    // CLI has returned; waiting it out keeps jest from reporting an open handle.
-    afterAll(() => new Promise((resolve) => setTimeout(resolve, 2_100)));
 
     it('help is 0; no command at all is 2 with the usage on stderr', async () => {
       const help = await runCapture(['help'], offline());

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import { deleteKeysStartingWith } from '../../src/sandbox/delete-prefix';
 
 /** The shared test Redis: REDIS_URL when set, else the local default. */
 export function testRedisUrl(): string {
@@ -25,15 +26,7 @@ export function testRedis(options: RedisOptions = {}): Redis {
 /** Delete every key under `prefix` (SCAN MATCH, never KEYS); returns how many. */
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
   if (prefix.length < 6) throw new Error(`refusing to delete keys under a short prefix: '${prefix}'`);
-  const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
+  return deleteKeysStartingWith(redis, prefix);
 }
 
 export interface KeyDump {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
 import { sandboxConfig, type DemoUpstreams } from '../../src/sandbox/sandbox-config';
 import { SANDBOX_IDS } from '../../src/sandbox';
 
@@ -63,5 +64,18 @@ describe('sandboxConfig', () => {
     const config = sandboxConfig(given, undefined, undefined);
     expect(config.signoz.url).toBe('http://signoz.example');
     expect(config.webhookProbeAllowPrivate).toBe(false);
+  });
+
+  it("refuses a SANDBOX_PREFIX whose keys would share the real queues' or state's key space", () => {
+    for (const env of [
+      { SANDBOX_PREFIX: 'ops', QUEUE_PREFIX: 'ops:bull' },
+      { SANDBOX_PREFIX: 'ops', QUEUE_PREFIX: 'ops' },
+      { SANDBOX_PREFIX: 'ops', STATE_PREFIX: 'ops:state:old' },
+    ]) {
+      expect(() => sandboxConfig(loadConfig(env), undefined, undefined)).toThrow(ConfigError);
+    }
+    expect(() =>
+      sandboxConfig(loadConfig({ SANDBOX_PREFIX: 'ops-demo', QUEUE_PREFIX: 'ops' }), undefined, undefined),
+    ).not.toThrow();
   });
 });

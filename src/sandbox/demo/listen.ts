@@ -15,7 +15,8 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(handler: RawHandler): Promise<Listening> {
+/** `port` 0 picks a free one; a taken port rejects (EADDRINUSE), so the caller can fall back. */
+export async function listen(handler: RawHandler, port = 0): Promise<Listening> {
   const server = createServer((req, res) => {
     readBytes(req, BODY_LIMIT_BYTES).then(
       (body) => {
@@ -32,11 +33,17 @@ export async function listen(handler: RawHandler): Promise<Listening> {
       },
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         server.closeAllConnections();

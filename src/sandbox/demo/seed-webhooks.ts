@@ -8,7 +8,7 @@ import type { DemoStandIns, DemoTenant } from './stand-ins';
  * its deliveries keep retrying.
  */
 
-export const DEMO_QUEUE = webhooksWorkflow.queue;
+export const WEBHOOKS_QUEUE = webhooksWorkflow.queue;
 export const DEMO_JOB_NAME = 'deliver-webhook';
 export const GIVEN_UP_ACME_JOBS = 12;
 export const RETRYING_GLOBEX_JOBS = 6;
@@ -18,15 +18,29 @@ const LONG_BACKOFF_MS = 3_600_000;
 
 type TenantUrls = Pick<DemoStandIns, 'tenantUrl'>;
 
+/**
+ * Callers say anything, and transcripts carry it into payloads: one demo call's
+ * summary holds markup, so the rehearsal shows the page printing it as text.
+ */
+export const HOSTILE_SUMMARY =
+  'Caller said: <script>alert("stuckjobs")</script> <img src=x onerror=alert(1)>';
+
 function payload(standIns: TenantUrls, tenant: DemoTenant, i: number): WebhookPayload {
   const n = String(i + 1).padStart(3, '0');
+  // The newest acme job: the first a sample shows.
+  const summary = tenant === 'acme' && i === GIVEN_UP_ACME_JOBS - 1 ? { summary: HOSTILE_SUMMARY } : {};
   return webhookPayloadSchema.parse({
     tenantId: tenant,
     webhookId: `wh_${tenant}_${n}`,
     url: standIns.tenantUrl(tenant),
     event: 'call.completed',
     conversationId: `conv_${tenant}_${n}`,
-    body: { type: 'call.completed', conversationId: `conv_${tenant}_${n}`, durationSec: 60 + i * 7 },
+    body: {
+      type: 'call.completed',
+      conversationId: `conv_${tenant}_${n}`,
+      durationSec: 60 + i * 7,
+      ...summary,
+    },
   });
 }
 
@@ -42,7 +56,7 @@ export function webhooksSlice(standIns: TenantUrls): DemoSlice {
     opts: { attempts: GLOBEX_ATTEMPTS, backoff: { type: 'fixed', delay: LONG_BACKOFF_MS } },
   }));
   return {
-    queue: DEMO_QUEUE,
+    queue: WEBHOOKS_QUEUE,
     jobs: [...acme, ...globex],
     // Every delivery fails during seeding, as it did during the incident.
     reasonFor: (data) => `HTTP 503 from ${webhookPayloadSchema.parse(data).url}`,

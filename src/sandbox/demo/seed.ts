@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { DemoSlice } from './demo-slice';
 import { billingSlice, BILLING_QUEUE } from './seed-billing';
 import { recordingsSlice, RECORDINGS_QUEUE } from './seed-recordings';
-import { DEMO_QUEUE, webhooksSlice } from './seed-webhooks';
+import { WEBHOOKS_QUEUE, webhooksSlice } from './seed-webhooks';
 import type { DemoStandIns } from './stand-ins';
 import { deleteUnderPrefix } from '../delete-prefix';
 import { closeRedis } from '../../redis';
@@ -15,10 +15,10 @@ import { closeRedis } from '../../redis';
  * time: the billing period and the stand-ins' state are derived from it.
  */
 
-export { DEMO_JOB_NAME, DEMO_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from './seed-webhooks';
+export { DEMO_JOB_NAME, WEBHOOKS_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from './seed-webhooks';
 
 /** The queues the demo owns under its prefix; reset deletes these and nothing else. */
-export const DEMO_QUEUES = [DEMO_QUEUE, RECORDINGS_QUEUE, BILLING_QUEUE] as const;
+export const DEMO_QUEUES = [WEBHOOKS_QUEUE, RECORDINGS_QUEUE, BILLING_QUEUE] as const;
 
 const SETTLE_TIMEOUT_MS = 20_000;
 const SEED_CONCURRENCY = 20;
@@ -32,6 +32,14 @@ export interface SeedDemoOptions {
 }
 
 export const demoMarkerKey = (queuePrefix: string): string => `${queuePrefix}:demo:seeded`;
+
+/** The tenants' origin the seeded webhook jobs carry (the stand-in's port is chosen at start). */
+export const demoTenantsKey = (queuePrefix: string): string => `${queuePrefix}:demo:tenants`;
+
+/** The tenants' origin the seeded jobs point at; undefined when not seeded. */
+export async function demoTenantOrigin(redis: Redis, queuePrefix: string): Promise<string | undefined> {
+  return (await redis.get(demoTenantsKey(queuePrefix))) ?? undefined;
+}
 
 /** When the demo under `queuePrefix` was seeded; undefined when it is not. */
 export async function demoSeededAt(redis: Redis, queuePrefix: string): Promise<Date | undefined> {
@@ -82,6 +90,8 @@ export async function seedDemoWorld(options: SeedDemoOptions): Promise<{ seeded:
   try {
     const slices = [webhooksSlice(options.standIns), recordingsSlice(), billingSlice(now)];
     await Promise.all(slices.map((slice) => seedSlice(options.redis, options.queuePrefix, slice)));
+    const origin = new URL(options.standIns.tenantUrl('acme')).origin;
+    await options.redis.set(demoTenantsKey(options.queuePrefix), origin);
   } catch (error) {
     await options.redis.del(marker);
     throw error;
@@ -93,7 +103,7 @@ export async function seedDemoWorld(options: SeedDemoOptions): Promise<{ seeded:
 export async function deleteDemoKeys(redis: Redis, queuePrefix: string): Promise<void> {
   if (queuePrefix.length === 0) throw new Error('refusing to reset the demo world without a prefix');
   for (const queue of DEMO_QUEUES) await deleteUnderPrefix(redis, `${queuePrefix}:${queue}`);
-  await redis.del(demoMarkerKey(queuePrefix));
+  await redis.del(demoMarkerKey(queuePrefix), demoTenantsKey(queuePrefix));
 }
 
 /**

@@ -31,8 +31,18 @@ export interface DemoStandIns {
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
 /** The text stand-ins read their bodies as UTF-8. */
-const textListen = (handler: Handler): Promise<Listening> =>
-  listen((req, body, res) => handler(req, body.toString('utf8'), res));
+const textListen = (handler: Handler, port = 0): Promise<Listening> =>
+  listen((req, body, res) => handler(req, body.toString('utf8'), res), port);
+
+/** The preferred port if it is free, else any: a restarted demo keeps its tenants' address when it can. */
+async function listenPreferring(handler: Handler, port: number | undefined): Promise<Listening> {
+  if (port === undefined) return textListen(handler);
+  try {
+    return await textListen(handler, port);
+  } catch {
+    return textListen(handler);
+  }
+}
 
 const TENANT_PATH = /^\/tenants\/([^/]+)\/webhooks$/;
 
@@ -131,11 +141,16 @@ function dockerHandler(startedAt: string): Handler {
   };
 }
 
-export async function startDemoStandIns(): Promise<DemoStandIns> {
+export interface DemoStandInsOptions {
+  /** Where the tenants listened before: the seeded jobs carry that address. */
+  readonly tenantPort?: number;
+}
+
+export async function startDemoStandIns(options: DemoStandInsOptions = {}): Promise<DemoStandIns> {
   const tenantRequests: SeenDelivery[] = [];
   const servers: Listening[] = [];
   try {
-    servers.push(await textListen(tenantHandler(tenantRequests)));
+    servers.push(await listenPreferring(tenantHandler(tenantRequests), options.tenantPort));
     servers.push(await textListen(signozHandler));
     servers.push(await textListen(dockerHandler(new Date(Date.now() - 3 * 3_600_000).toISOString())));
   } catch (error) {

@@ -6,7 +6,7 @@ import { closeBillingPeriod } from './close-period';
 import { isLoopbackUrl } from './listen';
 import { BILLING_QUEUE } from './seed-billing';
 import { RECORDINGS_QUEUE } from './seed-recordings';
-import { DEMO_QUEUE } from './seed-webhooks';
+import { WEBHOOKS_QUEUE } from './seed-webhooks';
 import type { DemoStandIns } from './stand-ins';
 import { createDemoS3Client, transmuxRecording, type DemoS3Target } from './transmux';
 import { closeRedis } from '../../redis';
@@ -50,10 +50,17 @@ export interface DeliveryResult {
   readonly status: number;
 }
 
-function deliver(tenantOrigin: string, timeoutMs: number) {
+/** A demo tenant endpoint on this machine: the stand-in's, or another sandbox's on the same prefix. */
+const DEMO_TENANT_PATH = /^\/tenants\/[a-z]+\/webhooks$/;
+
+function isDemoTenantUrl(url: string): boolean {
+  return isLoopbackUrl(url) && DEMO_TENANT_PATH.test(new URL(url).pathname);
+}
+
+function deliver(timeoutMs: number) {
   return async (job: Job): Promise<DeliveryResult> => {
     const data = webhookPayloadSchema.parse(job.data);
-    if (new URL(data.url).origin !== tenantOrigin) {
+    if (!isDemoTenantUrl(data.url)) {
       throw new UnrecoverableError(`demo worker delivers only to the tenant stand-in, not ${data.url}`);
     }
     const response = await fetch(data.url, {
@@ -87,8 +94,7 @@ export function startDemoWorker(options: DemoWorkerOptions): DemoWorker {
     worker.on('error', () => undefined);
     return worker;
   };
-  const tenantOrigin = new URL(options.standIns.tenantUrl('acme')).origin;
-  const webhooks = start(DEMO_QUEUE, deliver(tenantOrigin, timeoutMs));
+  const webhooks = start(WEBHOOKS_QUEUE, deliver(timeoutMs));
   const workers = [webhooks];
   if (s3 && options.s3) workers.push(start(RECORDINGS_QUEUE, transmuxRecording(s3, options.s3.bucket)));
   if (stripe) workers.push(start(BILLING_QUEUE, closeBillingPeriod(stripe.stripe)));

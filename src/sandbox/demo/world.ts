@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { DemoUpstreams } from '../sandbox-config';
 import { restoreCompletedEffects } from './restore-effects';
 import { startS3StandIn, type S3StandIn } from './s3-stand-in';
-import { deleteDemoKeys, demoSeededAt, seedDemoWorld } from './seed';
+import { deleteDemoKeys, demoSeededAt, demoTenantOrigin, seedDemoWorld } from './seed';
 import { startDemoStandIns, type DemoStandIns } from './stand-ins';
 import { stockDemoUpstreams } from './stock';
 import { startStripeStandIn, type StripeStandIn } from './stripe-stand-in';
@@ -41,10 +41,10 @@ export interface DemoWorld {
   close(): Promise<void>;
 }
 
-async function startStandIns(): Promise<DemoWorldStandIns> {
+async function startStandIns(tenantPort: number | undefined): Promise<DemoWorldStandIns> {
   const started: { close(): Promise<void> }[] = [];
   try {
-    const webhooks = await startDemoStandIns();
+    const webhooks = await startDemoStandIns({ tenantPort });
     started.push(webhooks);
     const s3 = await startS3StandIn();
     started.push(s3);
@@ -65,12 +65,45 @@ function upstreamsOf({ webhooks, s3, stripe }: DemoWorldStandIns): DemoUpstreams
   };
 }
 
+const TENANT_CHECK_TIMEOUT_MS = 1000;
+
+async function tenantsAnswer(origin: string | undefined): Promise<boolean> {
+  if (origin === undefined) return false;
+  try {
+    const response = await fetch(`${origin}/tenants/acme/webhooks`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(TENANT_CHECK_TIMEOUT_MS),
+    });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function portOf(origin: string | undefined): number | undefined {
+  if (origin === undefined) return undefined;
+  try {
+    const port = Number(new URL(origin).port);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWorld> {
   const { redisUrl, queuePrefix } = options;
-  const standIns = await startStandIns();
-  const upstreams = upstreamsOf(standIns);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', () => undefined);
+  let seededOrigin: string | undefined;
+  let standIns: DemoWorldStandIns;
+  try {
+    seededOrigin = await demoTenantOrigin(redis, queuePrefix);
+    standIns = await startStandIns(portOf(seededOrigin));
+  } catch (error) {
+    await closeRedis(redis);
+    throw error;
+  }
+  const upstreams = upstreamsOf(standIns);
   let worker: DemoWorker | undefined;
 
   const stock = async (): Promise<void> => {
@@ -110,6 +143,14 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
   try {
     if (options.seed !== false) {
       seeded = (await seedDemoWorld({ redis, queuePrefix, standIns: standIns.webhooks })).seeded;
+      const liveOrigin = new URL(standIns.webhooks.tenantUrl('acme')).origin;
+      // The seeded jobs point at tenants nobody serves now (their port went to another process):
+      // they could never be delivered, so the incident starts over. Another sandbox's tenants,
+      // still answering there, keep serving them.
+      if (!seeded && seededOrigin !== liveOrigin && !(await tenantsAnswer(seededOrigin))) {
+        await deleteDemoKeys(redis, queuePrefix);
+        seeded = (await seedDemoWorld({ redis, queuePrefix, standIns: standIns.webhooks })).seeded;
+      }
     }
     await stock();
     startWorker();

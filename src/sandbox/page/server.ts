@@ -69,6 +69,10 @@ async function route(
   res: ServerResponse,
 ): Promise<void> {
   const { emulator } = options;
+  // The page acts as anyone in the sandbox: a page elsewhere that rebinds its own name to
+  // 127.0.0.1 must not drive it, so only requests addressed to this machine by name are served.
+  if (!isLoopbackHost(req.headers.host))
+    return sendJson(res, 403, { ok: false, error: 'open the sandbox at http://localhost' });
   const url = new URL(req.url ?? '/', 'http://page.invalid');
   const key = `${req.method ?? ''} ${url.pathname}`;
   if (key === 'GET /') {
@@ -105,6 +109,17 @@ async function route(
     else await click(emulator, body, res);
   } else {
     sendJson(res, 404, { ok: false, error: 'not found' });
+  }
+}
+
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    return LOOPBACK_NAMES.has(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  DEMO_QUEUE,
+  WEBHOOKS_QUEUE,
   GIVEN_UP_ACME_JOBS,
   RETRYING_GLOBEX_JOBS,
   demoMarkerKey,
@@ -36,7 +36,7 @@ describe('seedDemoWorld', () => {
     redis = testRedis();
     standIns = await startDemoStandIns();
     queueConnection = redis.duplicate();
-    queue = new Queue(DEMO_QUEUE, { connection: queueConnection, prefix: queuePrefix });
+    queue = new Queue(WEBHOOKS_QUEUE, { connection: queueConnection, prefix: queuePrefix });
     recordings = new Queue(RECORDINGS_QUEUE, { connection: queueConnection, prefix: queuePrefix });
     billing = new Queue(BILLING_QUEUE, { connection: queueConnection, prefix: queuePrefix });
   });

@@ -1,6 +1,6 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { resetDemoWorld, DEMO_QUEUE } from '../../../src/sandbox/demo/seed';
+import { resetDemoWorld, WEBHOOKS_QUEUE } from '../../../src/sandbox/demo/seed';
 import { startDemoStandIns, type DemoStandIns } from '../../../src/sandbox/demo/stand-ins';
 import { startDemoWorker, type DemoWorker } from '../../../src/sandbox/demo/worker';
 import { eventually } from '../../helpers/eventually';
@@ -18,7 +18,7 @@ describe('startDemoWorker', () => {
     redis = testRedis();
     standIns = await startDemoStandIns();
     queueConnection = redis.duplicate();
-    queue = new Queue(DEMO_QUEUE, { connection: queueConnection, prefix: queuePrefix });
+    queue = new Queue(WEBHOOKS_QUEUE, { connection: queueConnection, prefix: queuePrefix });
     await resetDemoWorld({ redis, queuePrefix, standIns });
   });
   afterEach(async () => {
@@ -44,7 +44,7 @@ describe('startDemoWorker', () => {
       return job && (await job.isCompleted()) ? job : undefined;
     });
     expect(done.returnvalue).toEqual({ status: 200 });
-    const raw = await redis.hget(`${queuePrefix}:${DEMO_QUEUE}:${id}`, 'returnvalue');
+    const raw = await redis.hget(`${queuePrefix}:${WEBHOOKS_QUEUE}:${id}`, 'returnvalue');
     expect(raw).toBe('{"status":200}');
     const posts = standIns.tenantRequests.filter((r) => r.method === 'POST' && r.tenant === 'acme');
     expect(posts).toHaveLength(1);
@@ -55,7 +55,7 @@ describe('startDemoWorker', () => {
     const [delayed] = await queue.getDelayed(0, 0);
     const data = delayed!.data as Record<string, unknown>;
     const eventsConnection = redis.duplicate({ maxRetriesPerRequest: null });
-    const events = new QueueEvents(DEMO_QUEUE, { connection: eventsConnection, prefix: queuePrefix });
+    const events = new QueueEvents(WEBHOOKS_QUEUE, { connection: eventsConnection, prefix: queuePrefix });
     await events.waitUntilReady();
     try {
       worker = startDemoWorker({ connection: testRedisUrl(), queuePrefix, standIns });
@@ -71,7 +71,7 @@ describe('startDemoWorker', () => {
 
   it('refuses to deliver anywhere but the tenant stand-in', async () => {
     const eventsConnection = redis.duplicate({ maxRetriesPerRequest: null });
-    const events = new QueueEvents(DEMO_QUEUE, { connection: eventsConnection, prefix: queuePrefix });
+    const events = new QueueEvents(WEBHOOKS_QUEUE, { connection: eventsConnection, prefix: queuePrefix });
     await events.waitUntilReady();
     try {
       worker = startDemoWorker({ connection: testRedisUrl(), queuePrefix, standIns });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createLimiter } from '../../../src/checks/limit';
 import { createBillingDownstream } from '../../../src/runbook/verify/downstream/billing';
 import { createRecordingsDownstream } from '../../../src/runbook/verify/downstream/recordings';
-import { DEMO_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from '../../../src/sandbox/demo/seed';
+import { WEBHOOKS_QUEUE, GIVEN_UP_ACME_JOBS, RETRYING_GLOBEX_JOBS } from '../../../src/sandbox/demo/seed';
 import {
   BILLING_QUEUE,
   GIVEN_UP_BILLING_JOBS,
@@ -36,7 +36,7 @@ describe('startDemoWorld', () => {
     redis = testRedis();
     queueConnection = redis.duplicate();
     const open = (name: string) => new Queue(name, { connection: queueConnection, prefix: queuePrefix });
-    [webhooks, recordings, billing] = [open(DEMO_QUEUE), open(RECORDINGS_QUEUE), open(BILLING_QUEUE)];
+    [webhooks, recordings, billing] = [open(WEBHOOKS_QUEUE), open(RECORDINGS_QUEUE), open(BILLING_QUEUE)];
     world = await startDemoWorld({ redisUrl: testRedisUrl(), queuePrefix });
   });
   afterAll(async () => {

@@ -152,6 +152,24 @@ describe('sandbox page server', () => {
   });
 });
 
+describe('sandbox page: who may use it', () => {
+  const withHost = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      get(`${page.url}/state?user=${requester}`, { headers: { host } }, (res: IncomingMessage) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+
+  it('serves requests addressed to this machine by name, and refuses any other Host (DNS rebinding)', async () => {
+    const port = new URL(page.url).port;
+    expect(await withHost(`localhost:${port}`)).toBe(200);
+    expect(await withHost(`127.0.0.1:${port}`)).toBe(200);
+    expect(await withHost(`attacker.example:${port}`)).toBe(403);
+    expect(await withHost('127.0.0.1.attacker.example')).toBe(403);
+  });
+});
+
 describe('sandbox page reset and intro', () => {
   it('offers no reset without one, and answers 404 to POST /reset', async () => {
     expect(await (await fetch(`${page.url}/`)).text()).not.toContain('id="reset"');
