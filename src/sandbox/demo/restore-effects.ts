@@ -8,6 +8,7 @@ import { RECORDINGS_QUEUE } from './seed-recordings';
 import type { StripeStore } from './stripe-store';
 import { transmuxed } from './transmux';
 import { closeRedis } from '../../redis';
+import { monthPeriod } from '../../runbook/verify/downstream/billing';
 
 /**
  * The stand-ins forget everything when the sandbox stops, but Redis keeps the
@@ -36,11 +37,6 @@ async function completed(redis: Redis, prefix: string, name: string) {
   }
 }
 
-const monthOf = (period: string) => {
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  return { start: Date.UTC(year, month - 1, 1) / 1000, end: Date.UTC(year, month, 1) / 1000 };
-};
-
 export async function restoreCompletedEffects(
   redis: Redis,
   queuePrefix: string,
@@ -56,8 +52,9 @@ export async function restoreCompletedEffects(
     const parsed = billingPayloadSchema.safeParse(job.data);
     if (!parsed.success) continue;
     const { stripeCustomerId: customer, subscriptionId: subscription, period } = parsed.data;
-    if (!targets.stripe.subscriptions.has(subscription)) continue;
-    const { start, end } = monthOf(period);
+    const month = monthPeriod(period);
+    if (!targets.stripe.subscriptions.has(subscription) || month === undefined) continue;
+    const { start, end } = month;
     targets.stripe.addInvoice({
       customer,
       subscription,

@@ -2,6 +2,7 @@ import type { S3StandIn } from './s3-stand-in';
 import { demoBillingAccounts, monthBefore } from './seed-billing';
 import { demoRecordings, demoWav } from './seed-recordings';
 import type { StripeStore } from './stripe-store';
+import { monthPeriod } from '../../runbook/verify/downstream/billing';
 
 /**
  * What the stand-ins hold for a demo seeded at `seededAt`: they keep it in
@@ -17,7 +18,8 @@ export interface StockTargets {
 }
 
 const HOUR = 3600;
-const monthStart = (period: string): number => Date.parse(`${period}-01T00:00:00Z`) / 1000;
+/** The first instant of a `YYYY-MM` month the demo itself produced (always well-formed). */
+const monthStart = (period: string): number => monthPeriod(period)?.start ?? Number.NaN;
 
 export function stockDemoUpstreams(targets: StockTargets, seededAt: Date): void {
   for (const r of demoRecordings()) {
@@ -32,8 +34,10 @@ export function stockDemoUpstreams(targets: StockTargets, seededAt: Date): void 
     targets.stripe.addSubscription({ id: subscription, customer, created });
     // Two closed months, oldest first; the latest is for the month before the jobs' period.
     for (const back of [3, 2]) {
-      const start = monthStart(monthBefore(seededAt, back));
-      const end = monthStart(monthBefore(seededAt, back - 1));
+      const { start, end } = monthPeriod(monthBefore(seededAt, back)) ?? {
+        start: Number.NaN,
+        end: Number.NaN,
+      };
       targets.stripe.addInvoice({
         customer,
         subscription,

@@ -1,3 +1,4 @@
+import { monthPeriod } from '../../runbook/verify/downstream/billing';
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { listen } from './listen';
@@ -62,15 +63,6 @@ const missing = (res: ServerResponse, kind: string, id: string, param = 'id'): v
     message: `No such ${kind}: '${id}'`,
     param,
   });
-
-/** `2025-05` as [May 1, June 1) in UTC unix seconds. */
-function monthSeconds(period: string): { start: number; end: number } | undefined {
-  const match = /^(\d{4})-(\d{2})$/.exec(period);
-  const month = Number(match?.[2]);
-  if (!match || month < 1 || month > 12) return undefined;
-  const year = Number(match[1]);
-  return { start: Date.UTC(year, month - 1, 1) / 1000, end: Date.UTC(year, month, 1) / 1000 };
-}
 
 /** `metadata[period]=2025-05` → `{ period: '2025-05' }`, as Stripe reads form-encoded hashes. */
 function metadataOf(form: URLSearchParams): Record<string, string> {
@@ -137,7 +129,7 @@ function createInvoice(
   }
   const metadata = metadataOf(form);
   const now = nowSeconds();
-  const month = metadata.period === undefined ? undefined : monthSeconds(metadata.period);
+  const month = metadata.period === undefined ? undefined : monthPeriod(metadata.period);
   if (metadata.period !== undefined && month === undefined) {
     return sendError(res, 400, {
       type: 'invalid_request_error',
