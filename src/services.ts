@@ -3,7 +3,9 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { createUpstreamProbes } from './probes';
 import { BullmqBackend } from './queues/bullmq-backend';
+import { RAW_DEPTH_COMMANDS } from './queues/bullmq-reads';
 import { runCensus } from './queues/census';
+import { DepthSampler, type DepthSamplerStats } from './runbook/depth-sampler';
 import { closeRedis, connectRedis } from './redis';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
 import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
@@ -45,6 +47,15 @@ import { verifyBatch, type VerifyDeps, type VerifyProgress } from './runbook/ver
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
+
+/**
+ * The depth sampler reads every queue this often: half the trend window, so
+ * a kept reading is between one and one and a half windows old, but never
+ * more often than once a second nor less than twice a minute.
+ */
+export function samplerIntervalMs(trendWindowMs: number): number {
+  return Math.min(30_000, Math.max(1_000, Math.round(trendWindowMs / 2)));
+}
 
 /**
  * A claim this young with no journal may be another replica checking its
@@ -131,8 +142,10 @@ export interface HealthReport {
 }
 
 export interface Services extends HandlerServices {
-  /** Redis connections by role. */
+  /** Redis connections by role (the depth sampler has its own, `stuckjobs:trend`). */
   readonly redis: { readonly queues: Redis; readonly state: Redis };
+  /** What the background depth sampler has read and what it costs. */
+  trendSampler(): DepthSamplerStats;
   /** What `GET /healthz` reports: both Redis roles answer PING. */
   health(): Promise<HealthReport>;
   close(): Promise<void>;
@@ -151,6 +164,23 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
   const queues = connectRedis(config.redis.url, { role: 'queues', logger });
   const state = connectRedis(config.redis.stateUrl, { role: 'state', logger });
   const backend = new BullmqBackend({ connection: queues, prefix: config.queuePrefix, logger });
+  // Its own connection: its rounds never queue behind a diagnosis' reads, and they show apart in CLIENT LIST.
+  const trend = connectRedis(config.redis.url, {
+    role: 'queues',
+    logger,
+    extra: { connectionName: 'stuckjobs:trend' },
+  });
+  const trendBackend = new BullmqBackend({ connection: trend, prefix: config.queuePrefix, logger });
+  const intervalMs = samplerIntervalMs(config.trendWindowMs);
+  const sampler = new DepthSampler({
+    queues: [...new Set(config.workflows.map((w) => w.queue))],
+    readDepth: (queue) => trendBackend.readDepth(queue),
+    intervalMs,
+    keepMs: config.trendWindowMs + 3 * intervalMs,
+    commandsPerReading: RAW_DEPTH_COMMANDS,
+    logger,
+  });
+  sampler.start();
   const probes = createUpstreamProbes(config);
   const sessions = new SessionStore(state, config.statePrefix, logger);
   const deps = {
@@ -166,6 +196,7 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     workflows: config.workflows,
     queuePrefix: config.queuePrefix,
     trendWindowMs: config.trendWindowMs,
+    readings: sampler,
     sampleSize: DIAGNOSIS_SAMPLE_SIZE,
     clock,
     logger,
@@ -320,6 +351,7 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     trendWindowMs: config.trendWindowMs,
     logger,
     redis: { queues, state },
+    trendSampler: () => sampler.stats(),
     health: async () => {
       const [queuesStatus, stateStatus] = await Promise.all([ping(queues), ping(state)]);
       return {
@@ -329,11 +361,14 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     },
     close: () => {
       // Idempotent, and every step runs even if an earlier one fails.
-      closing ??= Promise.allSettled([backend.close(), targets.close(), downstream.close()]).then(
-        async () => {
-          await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
-        },
-      );
+      closing ??= Promise.allSettled([
+        sampler.close().then(() => trendBackend.close()),
+        backend.close(),
+        targets.close(),
+        downstream.close(),
+      ]).then(async () => {
+        await Promise.allSettled([closeRedis(queues), closeRedis(state), closeRedis(trend)]);
+      });
       return closing;
     },
   };

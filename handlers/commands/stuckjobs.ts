@@ -35,7 +35,9 @@ export function stuckjobsCommand(services: HandlerServices) {
         const seconds = Math.ceil(services.trendWindowMs / 1000);
         await ack({
           response_type: 'ephemeral',
-          text: `Diagnosing ${parsed.workflowIds?.join(', ') ?? 'all workflows'}: watching the queues for about ${seconds} s…`,
+          // The trend comes from readings taken in the background; only right after a start does
+          // the diagnosis still wait for them, which is why the window is named here.
+          text: `Diagnosing ${parsed.workflowIds?.join(', ') ?? 'all workflows'}: the queues, their trend over the last ${seconds} s, and the upstreams…`,
         });
         await runDiagnose(services, { ...where, client, respond }, parsed);
         return;

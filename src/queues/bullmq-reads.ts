@@ -208,6 +208,9 @@ export interface RawDepth {
   readonly added: number;
 }
 
+/** Redis commands one `readRawDepth` issues: MULTI, a count per not-done key, two LINDEX, GET, EXEC. */
+export const RAW_DEPTH_COMMANDS = NOT_DONE.length + 5;
+
 /**
  * The trend reading: jobs not yet done plus BullMQ's id counter (INCR'd on every
  * add), in one MULTI so the two numbers belong to the same instant.

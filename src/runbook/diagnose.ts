@@ -8,7 +8,7 @@ import type { Census, DepthReading, QueueBackend, QueueSnapshot } from '../queue
 import type { AnyWorkflow, WorkflowId } from '../workflows/types';
 import { statusFromFailureReason } from '../workflows/webhooks';
 import type { CensusOutcome, Diagnosis, WorkflowDiagnosis } from './diagnosis';
-import { measureTrend } from './trend';
+import { measureTrend, type TrendReadings } from './trend';
 import { decideVerdict, quiesceHint } from './verdict';
 
 export interface Clock {
@@ -27,8 +27,14 @@ export interface DiagnoseDeps {
   readonly census: () => Promise<Census>;
   readonly workflows: readonly AnyWorkflow[];
   readonly queuePrefix: string;
-  /** How long to watch the depth for a trend. */
+  /** The least time a trend is measured over. */
   readonly trendWindowMs: number;
+  /**
+   * Readings already taken (the services' background sampler): with one at
+   * least `trendWindowMs` old the diagnosis answers without waiting. Without
+   * it, or right after start, the diagnosis watches the queues for the window.
+   */
+  readonly readings?: TrendReadings;
   /** Jobs read per state: bounds the cost of a diagnosis whatever the backlog. */
   readonly sampleSize: number;
   readonly clock: Clock;
@@ -43,6 +49,8 @@ export interface DiagnoseRequest {
 interface QueueRead {
   readonly workflow: AnyWorkflow;
   readonly snapshot?: QueueSnapshot;
+  /** The trend's two readings: earlier, then later. */
+  readonly first?: DepthReading;
   readonly second?: DepthReading;
   readonly error?: string;
 }
@@ -74,9 +82,7 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest = {}
     (error: unknown): CensusOutcome => ({ ok: false, error: errorMessage(error) }),
   );
 
-  const remaining = deps.trendWindowMs - (deps.clock.now() - startedAt);
-  if (remaining > 0) await deps.clock.sleep(remaining);
-  const reads = await Promise.all(snapshots.map((read) => readSecondDepth(deps, read)));
+  const reads = await trendReadings(deps, snapshots, startedAt);
   const [upstream, census] = await Promise.all([upstreamPromise, censusPromise]);
 
   const workflows = reads.map((read) => toWorkflowDiagnosis(read, upstream));
@@ -100,10 +106,46 @@ async function readSnapshot(deps: DiagnoseDeps, workflow: AnyWorkflow): Promise<
   }
 }
 
+/**
+ * Each queue's trend readings. The snapshot's own reading is the later one
+ * when a kept reading is at least a window older; otherwise the diagnosis
+ * watches: from the oldest kept reading (or its snapshot) until a window has
+ * passed, then reads again. Readings carry the backend's time; the wait is
+ * measured on the diagnosis clock, as before.
+ */
+async function trendReadings(
+  deps: DiagnoseDeps,
+  snapshots: readonly QueueRead[],
+  startedAt: number,
+): Promise<QueueRead[]> {
+  const window = deps.trendWindowMs;
+  const planned = snapshots.map((read): QueueRead & { readonly waitMs: number } => {
+    if (!read.snapshot) return { ...read, waitMs: 0 };
+    const now = read.snapshot.reading;
+    const kept = deps.readings?.before(read.workflow.queue, now.at, window);
+    if (kept) return { ...read, first: kept, second: now, waitMs: 0 };
+    const first = deps.readings?.earliest(read.workflow.queue, now.at) ?? now;
+    return { ...read, first, waitMs: window - (now.at - first.at) };
+  });
+  const waitMs = Math.max(0, ...planned.map((read) => read.waitMs));
+  if (waitMs > 0) {
+    const remaining = waitMs - (deps.clock.now() - startedAt);
+    if (remaining > 0) await deps.clock.sleep(remaining);
+  }
+  return Promise.all(
+    planned.map(async ({ waitMs: _, ...read }) =>
+      read.second || !read.first ? read : readSecondDepth(deps, read),
+    ),
+  );
+}
+
 async function readSecondDepth(deps: DiagnoseDeps, read: QueueRead): Promise<QueueRead> {
-  if (!read.snapshot) return read;
+  const queue = read.workflow.queue;
   try {
-    return { ...read, second: await deps.backend.readDepth(read.workflow.queue) };
+    return {
+      ...read,
+      second: await (deps.readings ? deps.readings.read(queue) : deps.backend.readDepth(queue)),
+    };
   } catch (error) {
     // The snapshot stands; only the trend is lost.
     deps.logger.warn({ err: error, workflow: read.workflow.id }, 'second depth reading failed');
@@ -113,7 +155,7 @@ async function readSecondDepth(deps: DiagnoseDeps, read: QueueRead): Promise<Que
 
 function toWorkflowDiagnosis(read: QueueRead, upstream: Partial<UpstreamReport>): WorkflowDiagnosis {
   const { workflow, snapshot } = read;
-  const trend = snapshot && read.second ? measureTrend(snapshot.reading, read.second) : undefined;
+  const trend = read.first && read.second ? measureTrend(read.first, read.second) : undefined;
   const verdict = decideVerdict({
     workflow: workflow.id,
     containers: workflow.containers,

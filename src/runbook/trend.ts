@@ -33,3 +33,16 @@ function directionOf(depth: number, inPerMinute: number, outPerMinute: number): 
   if (inPerMinute > outPerMinute) return 'growing';
   return 'flat';
 }
+
+/**
+ * Depth readings already taken (a background sampler's), so a diagnosis can
+ * answer at once and still measure a trend over a real window.
+ */
+export interface TrendReadings {
+  /** The newest reading taken at least `minAgeMs` before `at`, if one is kept. */
+  before(queue: string, at: number, minAgeMs: number): DepthReading | undefined;
+  /** The oldest reading kept that was taken no later than `at`. */
+  earliest(queue: string, at: number): DepthReading | undefined;
+  /** A reading now (kept for later diagnoses too). */
+  read(queue: string): Promise<DepthReading>;
+}

@@ -76,6 +76,8 @@ describe('the demo world, recordings and billing, end to end', () => {
     const missing = new Set(recordings.filter((r) => !r.sourcePresent).map((r) => r.jobId));
     expect(ids).toHaveLength(5);
     for (const id of ids) expect(missing.has(id)).toBe(false);
+    // The verification passes once the worker processed them; then exactly their outputs exist.
+    expect(await verifiedSaying('output object exists: 5 of 5 jobs passed')).toBeTruthy();
     // The replayed jobs produced their outputs, and only those.
     const outputs = world.standIns.s3.keys().filter((key) => key.endsWith('/final.mp3'));
     expect(outputs.sort()).toEqual(
@@ -84,7 +86,6 @@ describe('the demo world, recordings and billing, end to end', () => {
         .map((r) => r.payload.outputKey)
         .sort(),
     );
-    expect(await verifiedSaying('output object exists: 5 of 5 jobs passed')).toBeTruthy();
   });
 
   it('replays the billing jobs that lost their Stripe connection, and verifies their invoices', async () => {

@@ -157,7 +157,9 @@ describe('/stuckjobs diagnose end to end', () => {
     expect(reply.status).toBe(200);
     const ack = JSON.parse(reply.body) as { response_type: string; text: string };
     expect(ack.response_type).toBe('ephemeral');
-    expect(ack.text).toMatch(/^Diagnosing all workflows: watching the queues for about 1 s/);
+    expect(ack.text).toMatch(
+      /^Diagnosing all workflows: the queues, their trend over the last 1 s, and the upstreams/,
+    );
 
     const post = await harness.emulator.waitForCall('chat.postMessage', isRoot, 20_000);
     expect(post.response.ok).toBe(true);

@@ -56,6 +56,39 @@ function parseObject(data: string): Record<string, unknown> | undefined {
 }
 
 /**
+ * Every job of an `enqueue` batch, one at a time, each journaled before and
+ * after its add. `onSettled(1)` after each.
+ */
+export async function enqueueJobs(
+  ctx: RunContext,
+  jobs: readonly ReplayBatchJob[],
+  entries: ReadonlyMap<string, JournalEntry | 'unreadable'>,
+  onSettled: (count: number) => void,
+): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = [];
+  for (const job of jobs) {
+    outcomes.push(await settleEnqueueEntry(ctx, job, entries.get(job.id)));
+    onSettled(1);
+  }
+  return outcomes;
+}
+
+async function settleEnqueueEntry(
+  ctx: RunContext,
+  job: ReplayBatchJob,
+  entry: JournalEntry | 'unreadable' | undefined,
+): Promise<JobOutcome> {
+  // An entry we cannot read might have said `moving` or `replayed`: never guess "not added".
+  if (entry === 'unreadable')
+    return record(ctx, job.id, { status: 'skipped', reason: SkipReason.UnreadableJournal });
+  if (entry?.status === 'replayed' || entry?.status === 'skipped') {
+    return { jobId: job.id, status: entry.status, ...(entry.reason ? { reason: entry.reason } : {}) };
+  }
+  await holdLease(ctx);
+  return settleEnqueue(ctx, job, entry);
+}
+
+/**
  * Bring one job of an `enqueue` batch to `replayed` (added by this batch) or
  * `skipped`, adding it at most once over every run of the batch.
  *

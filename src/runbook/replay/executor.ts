@@ -4,12 +4,14 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger';
 import { BatchBusyError } from './errors';
-import { settleJob, type RunContext } from './replay-job';
+import { enqueueJobs } from './enqueue-job';
+import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './replay-chunk';
+import { replayJobs, type RunContext } from './replay-job';
 import { batchKind, replayBatchSchema, type BatchJournal, type JobOutcome, type ReplayBatch } from './types';
 
 /**
- * Long enough that no single job step (a few Redis round trips, each bounded by
- * the connection's command timeout) outlives it; short enough that a bot
+ * Long enough that no single step (a chunk's few Redis round trips, or one
+ * enqueue's, each bounded by the connection's command timeout) outlives it; short enough that a bot
  * restarted after a crash takes its batch over within half a minute.
  */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -26,6 +28,8 @@ export interface ExecuteBatchOptions {
   /** Who runs the batch, in the journal's meta and lease. Default: host, pid and a random tag. */
   readonly owner?: string;
   readonly leaseMs?: number;
+  /** Jobs per chunk script (replay batches); default DEFAULT_CHUNK_SIZE. */
+  readonly chunkSize?: number;
 }
 
 export function defaultOwner(): string {
@@ -33,27 +37,36 @@ export function defaultOwner(): string {
 }
 
 /**
- * Replay exactly the batch's jobs, one at a time, journaled before and after
- * each move (invariant 6); for an `enqueue` batch, add exactly its jobs, with
- * the same journal and lease (enqueue-job.ts). Re-running a batch (the same
- * call after a crash, or `reconcile`) moves nothing twice: finished jobs are
- * skipped from the journal, and a job caught mid-move is settled from what
- * Redis shows (move-evidence.ts, enqueue-job.ts).
+ * Replay exactly the batch's jobs, in chunks: one atomic Lua script per chunk
+ * checks each job against the approval (still in `failed`, the frozen
+ * `finishedOn`, the approved payload bytes, attempts used up), moves the ones
+ * that pass exactly as BullMQ's `Job.retry('failed')` does, and records every
+ * verdict in the batch's move ledger in the same step (replay-job.ts,
+ * replay-chunk.ts, move-ledger.ts). The journal is written before the first
+ * move (every job `pending`) and after each chunk (a copy of its verdicts); a
+ * crash in between is settled from the ledger, which cannot disagree with
+ * Redis because it is written by the very script that moves (invariant 6).
+ * For an `enqueue` batch, add exactly its jobs, one at a time, with the same
+ * journal and lease (enqueue-job.ts).
+ *
+ * Re-running a batch (the same call after a crash, or `reconcile`) moves
+ * nothing twice: finished jobs are skipped from the journal, jobs settled by a
+ * crashed run from the ledger, and the chunk script itself refuses any job the
+ * ledger already holds.
  *
  * Throws when the batch is running elsewhere (BatchBusyError), when this run's
- * lease was taken over (LeaseLostError), or when Redis fails mid-move; in each
+ * lease was taken over (LeaseLostError), or when Redis fails mid-batch; in each
  * case the journal stays unfinished for recovery.
- *
- * Known window: the re-check and BullMQ's move are two steps, not one script,
- * because the move must be BullMQ's own `Job.retry`. A job changed in between
- * (milliseconds) by someone else writing to a failed job would still move; no
- * Delphi worker writes to failed jobs.
  */
 export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOutcome[]> {
   const batch = replayBatchSchema.parse(options.batch);
   const { journal } = options;
   const owner = options.owner ?? defaultOwner();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`);
+  }
   const log = options.logger.child({
     component: 'replay',
     batchId: batch.id,
@@ -80,6 +93,8 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
       redis: options.connection,
       queue,
       key: (suffix) => queue.toKey(suffix),
+      ledgerKey: journal.ledgerKey(batch.id),
+      chunkSize,
       journal,
       owner,
       leaseMs,
@@ -87,11 +102,16 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
     };
     // Read once: while this run holds the lease, only this run writes the journal.
     const entries = await journal.entries(batch.id);
-    const outcomes: JobOutcome[] = [];
-    for (const job of batch.jobs) {
-      outcomes.push(await settleJob(ctx, job, entries.get(job.id)));
-      reportProgress(options.onProgress, outcomes.length, batch.jobs.length, log);
-    }
+    let done = 0;
+    const onSettled = (count: number): void => {
+      if (count === 0) return;
+      done += count;
+      reportProgress(options.onProgress, done, batch.jobs.length, log);
+    };
+    const outcomes =
+      ctx.kind === 'enqueue'
+        ? await enqueueJobs(ctx, batch.jobs, entries, onSettled)
+        : await replayJobs(ctx, batch.jobs, entries, onSettled);
     await journal.finish(batch.id);
     log.info(
       {

@@ -33,12 +33,24 @@ export interface JournalKeys {
   readonly meta: string;
   /** String with a TTL: the owner token of the run allowed to move this batch's jobs. */
   readonly lease: string;
+  /**
+   * Hash on Delphi's Redis (not the state Redis, when they differ): job id ->
+   * verdict, written by the chunk script in the same atomic step as the moves
+   * (move-ledger.ts). Expires with the finished journal.
+   */
+  readonly moves: string;
 }
 
 export function journalKeys(statePrefix: string, batchId: string): JournalKeys {
   const base = `${statePrefix}:journal:${batchId}`;
-  return { entries: base, meta: `${base}:meta`, lease: `${base}:lease` };
+  return { entries: base, meta: `${base}:meta`, lease: `${base}:lease`, moves: `${base}:moves` };
 }
+
+/**
+ * Entries per call when writing or reading a whole batch's entries:
+ * one HGETALL or one MULTI over 10,000 entries would hold Redis for milliseconds.
+ */
+const ENTRY_SLICE = 500;
 
 /** Set of batch ids whose journal is not done: recovery reads it instead of SCANning. */
 export function unfinishedIndexKey(statePrefix: string): string {
@@ -78,6 +90,7 @@ function canonicalBatch(batch: ReplayBatch): string {
 export class RedisBatchJournal implements BatchJournal {
   private readonly renewLease = LuaScript.load('renew-lease-1.lua', REPLAY_LUA_DIRS);
   private readonly releaseLease = LuaScript.load('release-lease-1.lua', REPLAY_LUA_DIRS);
+  private readonly markPending = LuaScript.load('journal-pending-1.lua', REPLAY_LUA_DIRS);
 
   constructor(
     private readonly redis: Redis,
@@ -92,23 +105,32 @@ export class RedisBatchJournal implements BatchJournal {
   async begin(batch: ReplayBatch): Promise<void> {
     const stored = canonicalBatch(batch);
     const keys = this.keys(batch.id);
-    const state = await this.redis.hget(keys.meta, 'state');
+    const [state, existing] = await this.redis.hmget(keys.meta, 'state', 'batch');
+    // Same id, other jobs: a bug or a tampered request; never mix two batches in one journal.
+    if (existing !== null && existing !== undefined && existing !== stored) {
+      throw new JournalMismatchError(batch.id);
+    }
     if (state !== 'done') {
       // HSETNX throughout: creating twice (a retried start, recovery) keeps every
-      // status already written, and MULTI makes the journal appear whole or not at all.
-      const multi = this.redis
-        .multi()
-        .hsetnx(keys.meta, 'batch', stored)
-        .hsetnx(keys.meta, 'state', 'running')
-        .hsetnx(keys.meta, 'createdAt', String(Date.now()));
+      // status already written. The entries go first, in slices (one script each), and
+      // the meta (which lists the journal as unfinished) last, in one MULTI: a
+      // crash in between leaves entries nobody lists, completed by the next begin.
       const pending = JSON.stringify({ status: 'pending', at: Date.now() } satisfies JournalEntry);
-      for (const job of batch.jobs) multi.hsetnx(keys.entries, job.id, pending);
-      multi.sadd(unfinishedIndexKey(this.statePrefix), batch.id);
-      await execReplies(multi);
+      for (let start = 0; start < batch.jobs.length; start += ENTRY_SLICE) {
+        const ids = batch.jobs.slice(start, start + ENTRY_SLICE).map((job) => job.id);
+        await this.markPending.run(this.redis, [keys.entries], [pending, ...ids]);
+      }
+      await execReplies(
+        this.redis
+          .multi()
+          .hsetnx(keys.meta, 'batch', stored)
+          .hsetnx(keys.meta, 'state', 'running')
+          .hsetnx(keys.meta, 'createdAt', String(Date.now()))
+          .sadd(unfinishedIndexKey(this.statePrefix), batch.id),
+      );
     }
-    // Same id, other jobs: a bug or a tampered request; never mix two batches in one journal.
-    const existing = await this.redis.hget(keys.meta, 'batch');
-    if (existing !== stored) throw new JournalMismatchError(batch.id);
+    // Again after the write: a concurrent begin for other jobs under this id loses here.
+    if ((await this.redis.hget(keys.meta, 'batch')) !== stored) throw new JournalMismatchError(batch.id);
   }
 
   async claim(batchId: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -128,12 +150,32 @@ export class RedisBatchJournal implements BatchJournal {
   }
 
   async entries(batchId: string): Promise<ReadonlyMap<string, JournalEntry | 'unreadable'>> {
-    const all = await this.redis.hgetall(this.keys(batchId).entries);
-    return new Map(Object.entries(all).map(([jobId, raw]) => [jobId, parseEntry(raw)]));
+    const found = new Map<string, JournalEntry | 'unreadable'>();
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys(batchId).entries, cursor, 'COUNT', ENTRY_SLICE);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) found.set(flat[i]!, parseEntry(flat[i + 1]!));
+    } while (cursor !== '0');
+    return found;
   }
 
   async write(batchId: string, jobId: string, entry: JournalEntry): Promise<void> {
     await this.redis.hset(this.keys(batchId).entries, jobId, JSON.stringify(journalEntrySchema.parse(entry)));
+  }
+
+  async writeMany(batchId: string, entries: ReadonlyMap<string, JournalEntry>): Promise<void> {
+    const all = [...entries];
+    for (let start = 0; start < all.length; start += ENTRY_SLICE) {
+      const fields = all
+        .slice(start, start + ENTRY_SLICE)
+        .flatMap(([jobId, entry]) => [jobId, JSON.stringify(journalEntrySchema.parse(entry))]);
+      await this.redis.hset(this.keys(batchId).entries, ...fields);
+    }
+  }
+
+  ledgerKey(batchId: string): string {
+    return this.keys(batchId).moves;
   }
 
   async finish(batchId: string): Promise<void> {

@@ -17,6 +17,8 @@ export interface ReconcileOptions {
   readonly logger: Logger;
   readonly owner?: string;
   readonly leaseMs?: number;
+  /** Jobs per chunk script; default the executor's. */
+  readonly chunkSize?: number;
   readonly onProgress?: (batch: ReplayBatch, done: number, total: number) => void;
 }
 
@@ -24,20 +26,21 @@ export interface ReconcileOptions {
  * Crash recovery, run at start: finish every batch whose journal is not done,
  * so the caller can say in each thread what became of it.
  *
- * Per job, from its journal entry:
+ * Per job, from its journal entry and the batch's move ledger (replay-job.ts):
  * - `replayed` / `skipped`: settled before the crash; left alone.
- * - `pending`: never reached (no `moving` was written, and nothing moves
- *   without one): executed normally, with every pre-move check.
- * - `moving`: the crash hit between the write before the move and the write
- *   after it, so the move may or may not have happened. Redis decides
- *   (move-evidence.ts): BullMQ's move is one atomic script that takes the job
- *   out of `failed` and deletes its `finishedOn`, and any later run bumps `ats`
- *   and rewrites the timestamps. So "still in `failed` with the failure mark
- *   recorded before the move" proves the move did not happen (moved now), and
- *   anything else means it did, or cannot be told apart from it (marked
- *   `replayed`, never moved again). A job that was moved, ran and failed again
- *   before recovery is back in `failed`, but with a new mark: that is the case
- *   where "retry whatever is failed" would move it twice, and here does not.
+ * - anything else with a verdict in the move ledger: the crash came after the
+ *   chunk script that moved (or refused) the job and before the journal copy.
+ *   The ledger is written by that same atomic script, so its verdict is
+ *   exactly what happened; copied, never moved again.
+ * - anything else without one: no chunk script reached the job, so it did not
+ *   move; executed normally, with every check. A job moved, run and failed
+ *   again before recovery is back in `failed` with its payload and attempts
+ *   used up, so "retry whatever is failed" would move it twice; the ledger
+ *   stops that here, and the chunk script refuses it again should this ever
+ *   be reached.
+ * - `moving` (written by the one-at-a-time engine before this one, for a
+ *   journal left unfinished across the upgrade): Redis decides, as then
+ *   (move-evidence.ts).
  *
  * A journal still leased is skipped as `busy` (its run may be alive, e.g. the
  * other replica during a rolling deploy); call again after the lease expires.
@@ -58,6 +61,7 @@ export async function reconcileUnfinished(options: ReconcileOptions): Promise<Re
         logger: options.logger,
         ...(options.owner !== undefined ? { owner: options.owner } : {}),
         ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+        ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
         ...(options.onProgress
           ? { onProgress: (done: number, total: number) => options.onProgress?.(batch, done, total) }
           : {}),

@@ -1,17 +1,17 @@
-import { ErrorCode, Job } from 'bullmq';
-import { settleEnqueue } from './enqueue-job';
-import { readJob, whyNotReplayable } from './job-reading';
 import { findMove } from './move-evidence';
-import { holdLease, record, type RunContext } from './run-context';
+import { outcomeOf, readLedger } from './move-ledger';
+import { moveChunk, readChunk, type ChunkVerdict } from './replay-chunk';
+import { holdLease, type RunContext } from './run-context';
 import { ReplayedReason, SkipReason, type JobOutcome, type JournalEntry, type ReplayBatchJob } from './types';
 
 export type { RunContext } from './run-context';
 
-type PlannedJob = ReplayBatchJob;
+type Entries = ReadonlyMap<string, JournalEntry | 'unreadable'>;
 
 /**
  * A replayed job runs again with its attempt count where the worker left it
- * (`atm` = attempts), not reset to 0:
+ * (`atm` = attempts), not reset to 0, exactly as
+ * `Job.retry('failed', { resetAttemptsMade: false, resetAttemptsStarted: false })`:
  * - a replay is one supervised attempt. If it fails, BullMQ sees no attempts
  *   left and puts it straight back in `failed` (given up again), where the
  *   verification sees it at once and only another approved batch can touch it.
@@ -19,83 +19,168 @@ type PlannedJob = ReplayBatchJob;
  *   the upstream `attempts` more times on the queue's backoff, unsupervised;
  *   for billing, "replays that hit a 4xx from Stripe will not heal themselves";
  * - `atm` above `attempts` stays in the job as the trace of a manual replay.
- * `ats` is not reset either: recovery relies on every run bumping it
- * (move-evidence.ts).
+ * `ats` is not reset either (move-evidence.ts relies on every run bumping it).
  */
-const RETRY_OPTIONS = { resetAttemptsMade: false, resetAttemptsStarted: false } as const;
-
-function bullmqErrorCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+function entryOf(outcome: JobOutcome, at: number): JournalEntry {
+  return outcome.status === 'replayed'
+    ? { status: 'replayed', at, ...(outcome.reason ? { reason: outcome.reason } : {}) }
+    : { status: 'skipped', at, reason: outcome.reason ?? 'skipped' };
 }
 
 /**
- * Bring one job of the batch to `replayed` or `skipped`, moving it at most once
- * over every run of the batch, crashed ones included. An `enqueue` batch's job
- * is added instead of moved, with the same journal discipline (enqueue-job.ts).
+ * Bring every job of a replay batch to `replayed` or `skipped`, moving each at
+ * most once over every run of the batch, crashed ones included:
+ *
+ * 1. `replayed` / `skipped` in the journal: settled; left alone. An unreadable
+ *    entry is skipped (it might have said `replayed`: never guess "not moved").
+ * 2. Any other job with a verdict in the move ledger: an earlier run's chunk
+ *    script settled it and the crash came before the journal copy. Copied.
+ * 3. A `moving` entry (written by the one-at-a-time engine this one replaced,
+ *    for a journal left unfinished across the upgrade): Redis decides, as it
+ *    did then (move-evidence.ts); one without its mark is skipped.
+ * 4. The rest, in chunks: one chunk script each (replay-chunk.ts), which checks
+ *    and moves atomically and writes the ledger; its verdicts are then copied
+ *    into the journal, and progress is reported.
+ *
+ * `onSettled(n)`: n more jobs are settled and journaled.
  */
-export async function settleJob(
+export async function replayJobs(
   ctx: RunContext,
-  job: PlannedJob,
-  entry: JournalEntry | 'unreadable' | undefined,
-): Promise<JobOutcome> {
-  // An entry we cannot read might have said `moving` or `replayed`: never guess "not moved".
-  if (entry === 'unreadable')
-    return record(ctx, job.id, { status: 'skipped', reason: SkipReason.UnreadableJournal });
-  if (entry?.status === 'replayed' || entry?.status === 'skipped') {
-    return { jobId: job.id, status: entry.status, ...(entry.reason ? { reason: entry.reason } : {}) };
-  }
-  await holdLease(ctx);
-  if (ctx.kind === 'enqueue') return settleEnqueue(ctx, job, entry);
-  if (entry?.status === 'moving') {
-    // Without the mark nothing can tell "moved" from "not moved": fail closed, as for an unreadable entry.
-    if (!entry.mark) return record(ctx, job.id, { status: 'skipped', reason: SkipReason.UnreadableJournal });
-    const evidence = await findMove(ctx.redis, ctx.key, job.id, entry.mark, entry.at);
-    if (evidence.moved) {
-      const reason =
-        evidence.via === 'events' ? ReplayedReason.RecoveredFromEvents : ReplayedReason.Recovered;
-      ctx.log.info({ jobId: job.id, via: evidence.via }, 'replay recovery: move had happened');
-      return record(ctx, job.id, { status: 'replayed', reason });
+  jobs: readonly ReplayBatchJob[],
+  entries: Entries,
+  onSettled: (count: number) => void,
+): Promise<JobOutcome[]> {
+  const outcomes = new Map<string, JobOutcome>();
+  const copy = new Map<string, JournalEntry>();
+  const open: ReplayBatchJob[] = [];
+  for (const job of jobs) {
+    const entry = entries.get(job.id);
+    if (entry === 'unreadable') {
+      const outcome: JobOutcome = { jobId: job.id, status: 'skipped', reason: SkipReason.UnreadableJournal };
+      outcomes.set(job.id, outcome);
+      copy.set(job.id, entryOf(outcome, Date.now()));
+    } else if (entry?.status === 'replayed' || entry?.status === 'skipped') {
+      outcomes.set(job.id, {
+        jobId: job.id,
+        status: entry.status,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+      });
+    } else {
+      open.push(job);
     }
-    if (evidence.gone) return record(ctx, job.id, { status: 'skipped', reason: SkipReason.Gone });
-    // Provably not moved: do what the crashed run was about to do, checks included.
-    ctx.log.info({ jobId: job.id }, 'replay recovery: move had not happened; moving now');
   }
-  return moveJob(ctx, job);
+
+  const toMove: ReplayBatchJob[] = [];
+  if (open.length > 0) {
+    await holdLease(ctx);
+    const ledger = await readLedger(
+      ctx.redis,
+      ctx.ledgerKey,
+      open.map((job) => job.id),
+    );
+    for (const job of open) {
+      const verdict = ledger.get(job.id);
+      const entry = entries.get(job.id);
+      if (verdict !== undefined) {
+        const outcome = outcomeOf(job.id, verdict, true);
+        ctx.log.info({ jobId: job.id, verdict }, 'replay recovery: the move ledger had settled the job');
+        outcomes.set(job.id, outcome);
+        copy.set(job.id, entryOf(outcome, Date.now()));
+      } else if (entry !== undefined && entry !== 'unreadable' && entry.status === 'moving') {
+        const outcome = await settleLegacyMoving(ctx, job, entry);
+        if (outcome) {
+          outcomes.set(job.id, outcome);
+          copy.set(job.id, entryOf(outcome, Date.now()));
+        } else {
+          toMove.push(job);
+        }
+      } else {
+        toMove.push(job);
+      }
+    }
+  }
+  if (copy.size > 0) await ctx.journal.writeMany(ctx.batchId, copy);
+  onSettled(outcomes.size);
+
+  await moveInChunks(
+    ctx,
+    toMove,
+    (verdicts) => {
+      for (const { jobId, verdict, earlier } of verdicts)
+        outcomes.set(jobId, outcomeOf(jobId, verdict, earlier));
+    },
+    onSettled,
+  );
+
+  return jobs.map(
+    (job) =>
+      outcomes.get(job.id) ?? { jobId: job.id, status: 'skipped', reason: SkipReason.UnreadableJournal },
+  );
 }
 
-async function moveJob(ctx: RunContext, job: PlannedJob): Promise<JobOutcome> {
-  // Right before the move, the job must still be what the approver saw (invariant 4).
-  const reading = await readJob(ctx.redis, ctx.key, job.id);
-  const refusal = whyNotReplayable(reading, job.payloadSha256, job.failedAt);
-  if (refusal) return record(ctx, job.id, { status: 'skipped', reason: refusal });
-
-  let bullJob: Job | undefined;
-  try {
-    bullJob = await Job.fromId(ctx.queue, job.id);
-  } catch (err) {
-    // fromId parses `data` as JSON; a payload it cannot parse is left where it is.
-    ctx.log.warn({ err, jobId: job.id }, 'replay: BullMQ could not load the job');
-    return record(ctx, job.id, { status: 'skipped', reason: SkipReason.Unloadable });
+/**
+ * A `moving` entry of the previous engine: undefined when provably not moved
+ * (the caller moves it now, every check included), else its outcome.
+ */
+async function settleLegacyMoving(
+  ctx: RunContext,
+  job: ReplayBatchJob,
+  entry: Extract<JournalEntry, { status: 'moving' }>,
+): Promise<JobOutcome | undefined> {
+  // Without the mark nothing can tell "moved" from "not moved": fail closed, as for an unreadable entry.
+  if (!entry.mark) return { jobId: job.id, status: 'skipped', reason: SkipReason.UnreadableJournal };
+  const evidence = await findMove(ctx.redis, ctx.key, job.id, entry.mark, entry.at);
+  if (evidence.moved) {
+    const reason = evidence.via === 'events' ? ReplayedReason.RecoveredFromEvents : ReplayedReason.Recovered;
+    ctx.log.info({ jobId: job.id, via: evidence.via }, 'replay recovery: move had happened');
+    return { jobId: job.id, status: 'replayed', reason };
   }
-  if (!bullJob) return record(ctx, job.id, { status: 'skipped', reason: SkipReason.Gone });
+  if (evidence.gone) return { jobId: job.id, status: 'skipped', reason: SkipReason.Gone };
+  ctx.log.info({ jobId: job.id }, 'replay recovery: move had not happened; moving now');
+  return undefined;
+}
 
-  // Again right before the move: the fence that matters is the last one before it.
+/** Swallows a rejection until the promise is awaited, so a failure elsewhere first is not "unhandled". */
+function later<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * The chunks one after another, with the round trips overlapped: the next
+ * chunk's pre-read is queued right behind this chunk's script, and this
+ * chunk's journal copy goes with the lease renewal that fences the next one.
+ * Only one chunk script is ever in flight, and each starts after the lease was
+ * renewed and the previous chunk's journal copy was acknowledged.
+ */
+async function moveInChunks(
+  ctx: RunContext,
+  jobs: readonly ReplayBatchJob[],
+  onVerdicts: (verdicts: readonly ChunkVerdict[]) => void,
+  onSettled: (count: number) => void,
+): Promise<void> {
+  const chunks: ReplayBatchJob[][] = [];
+  for (let start = 0; start < jobs.length; start += ctx.chunkSize) {
+    chunks.push(jobs.slice(start, start + ctx.chunkSize));
+  }
+  if (chunks.length === 0) return;
   await holdLease(ctx);
-  // Before the move, with the mark recovery compares against (move-evidence.ts).
-  await ctx.journal.write(ctx.batchId, job.id, { status: 'moving', at: Date.now(), mark: reading.mark });
-  try {
-    // BullMQ's own atomic move of this one id (never Queue.retryJobs: it takes the whole failed set).
-    await bullJob.retry('failed', RETRY_OPTIONS);
-  } catch (err) {
-    // These two are the script's own answer: it ran, found nothing to move, and wrote nothing.
-    const code = bullmqErrorCode(err);
-    if (code === ErrorCode.JobNotInState)
-      return record(ctx, job.id, { status: 'skipped', reason: SkipReason.NotFailed });
-    if (code === ErrorCode.JobNotExist)
-      return record(ctx, job.id, { status: 'skipped', reason: SkipReason.Gone });
-    // Anything else (a timeout, a dropped connection) may have moved it or not:
-    // the entry stays `moving`, the batch stops, and recovery reads the answer in Redis.
-    throw err;
+  let nextRead = later(readChunk(ctx, chunks[0]!));
+  for (let k = 0; k < chunks.length; k++) {
+    const chunk = chunks[k]!;
+    const reads = await nextRead;
+    const moving = later(moveChunk(ctx, chunk, reads));
+    const following = chunks[k + 1];
+    if (following) nextRead = later(readChunk(ctx, following));
+    const verdicts = await moving;
+    onVerdicts(verdicts);
+    const at = Date.now();
+    const copy = new Map(
+      verdicts.map((v) => [v.jobId, entryOf(outcomeOf(v.jobId, v.verdict, v.earlier), at)]),
+    );
+    const moved = verdicts.filter((v) => v.verdict === 'moved' && !v.earlier).length;
+    ctx.log.debug({ chunk: k, jobs: chunk.length, moved }, 'replay chunk settled');
+    await Promise.all([ctx.journal.writeMany(ctx.batchId, copy), following ? holdLease(ctx) : undefined]);
+    onSettled(chunk.length);
   }
-  return record(ctx, job.id, { status: 'replayed' });
 }

@@ -14,6 +14,10 @@ export interface RunContext {
   readonly redis: Redis;
   readonly queue: Queue;
   readonly key: KeyOf;
+  /** The batch's move ledger, on `redis` (move-ledger.ts). */
+  readonly ledgerKey: string;
+  /** Jobs per chunk script (replay batches). */
+  readonly chunkSize: number;
   readonly journal: BatchJournal;
   readonly owner: string;
   readonly leaseMs: number;

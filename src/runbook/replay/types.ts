@@ -163,6 +163,13 @@ export interface BatchJournal {
   /** An entry that does not parse comes back as `'unreadable'`: the caller fails closed. */
   entries(batchId: string): Promise<ReadonlyMap<string, JournalEntry | 'unreadable'>>;
   write(batchId: string, jobId: string, entry: JournalEntry): Promise<void>;
+  /** Several jobs' entries in one write (a replay chunk's outcomes). */
+  writeMany(batchId: string, entries: ReadonlyMap<string, JournalEntry>): Promise<void>;
+  /**
+   * The batch's move ledger: a hash on Delphi's Redis (job id -> verdict) that
+   * the chunk script writes in the same atomic step as its moves (move-ledger.ts).
+   */
+  ledgerKey(batchId: string): string;
   finish(batchId: string): Promise<void>;
   listUnfinished(): Promise<UnfinishedJournal[]>;
 }

@@ -6,9 +6,12 @@
  * Env: REDIS_URL, STATE_PREFIX, MODE (`execute` a BATCH_FILE, or `reconcile`
  * what the journal says is unfinished, as a restarted bot does), LEASE_MS,
  * STEP_DELAY_MS (slows each journal write so the parent's kill lands mid-batch),
- * CRASH_AT (`after-moving:K`: kill itself right after the K-th `moving` write,
- * before that move; `before-replayed:K`: right after the K-th move, before its
- * `replayed` write).
+ * CRASH_AT (enqueue batches, one job at a time: `after-moving:K`: kill itself
+ * right after the K-th `moving` write, before that add; `before-replayed:K`:
+ * right after the K-th add, before its `replayed` write. Replay batches, in
+ * chunks: `before-copy:K`: right after the K-th chunk script moved its jobs,
+ * before the journal copy of its verdicts; `after-copy:K`: right after the
+ * K-th copy, before the next chunk's script), CHUNK_SIZE (jobs per chunk script).
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -29,8 +32,9 @@ const env = z
     STEP_DELAY_MS: z.coerce.number().int().nonnegative().default(0),
     CRASH_AT: z
       .string()
-      .regex(/^(after-moving|before-replayed):\d+$/)
+      .regex(/^(after-moving|before-replayed|before-copy|after-copy):\d+$/)
       .optional(),
+    CHUNK_SIZE: z.coerce.number().int().positive().optional(),
   })
   .parse(process.env);
 
@@ -52,6 +56,16 @@ function crashingJournal(inner: BatchJournal): BatchJournal {
     entries: (id) => inner.entries(id),
     finish: (id) => inner.finish(id),
     listUnfinished: () => inner.listUnfinished(),
+    ledgerKey: (id) => inner.ledgerKey(id),
+    writeMany: async (id: string, entries: ReadonlyMap<string, JournalEntry>) => {
+      if (env.STEP_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, env.STEP_DELAY_MS));
+      const counts = crashWhen === 'before-copy' || crashWhen === 'after-copy';
+      if (counts) seen += 1;
+      const due = counts && seen === Number(crashCount);
+      if (due && crashWhen === 'before-copy') crashNow();
+      await inner.writeMany(id, entries);
+      if (due) crashNow();
+    },
     write: async (id: string, jobId: string, entry: JournalEntry) => {
       if (env.STEP_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, env.STEP_DELAY_MS));
       const counts =
@@ -85,6 +99,7 @@ async function main(): Promise<void> {
         logger: silentLogger,
         leaseMs: env.LEASE_MS,
         onProgress: report,
+        ...(env.CHUNK_SIZE !== undefined ? { chunkSize: env.CHUNK_SIZE } : {}),
       });
     } else {
       const results = await reconcileUnfinished({
@@ -92,6 +107,7 @@ async function main(): Promise<void> {
         journal,
         logger: silentLogger,
         leaseMs: env.LEASE_MS,
+        ...(env.CHUNK_SIZE !== undefined ? { chunkSize: env.CHUNK_SIZE } : {}),
         onProgress: (_batch, done, total) => report(done, total),
       });
       const failed = results.filter((r) => r.status !== 'finished');

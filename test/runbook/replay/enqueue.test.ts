@@ -183,6 +183,8 @@ describe('executeBatch, enqueue batches', () => {
       entries: (id) => journal.entries(id),
       finish: (id) => journal.finish(id),
       listUnfinished: () => journal.listUnfinished(),
+      writeMany: (batchId, entries) => journal.writeMany(batchId, entries),
+      ledgerKey: (batchId) => journal.ledgerKey(batchId),
       write: async (batchId: string, jobId: string, entry: JournalEntry) => {
         await journal.write(batchId, jobId, entry);
         if (entry.status === 'moving') await addAsTheCrashedRunDid(job, entry.at - 1);

@@ -26,13 +26,14 @@ describe('executeBatch', () => {
   let journal: RedisBatchJournal;
   let queue: Queue;
 
-  const run = (batch: ReplayBatch, onProgress?: (done: number, total: number) => void) =>
+  const run = (batch: ReplayBatch, onProgress?: (done: number, total: number) => void, chunkSize?: number) =>
     executeBatch({
       batch,
       connection: redis,
       journal,
       logger: silentLogger,
       ...(onProgress ? { onProgress } : {}),
+      ...(chunkSize !== undefined ? { chunkSize } : {}),
     });
   const key = (suffix: string): string => `${prefix}:${QUEUE}:${suffix}`;
 
@@ -52,10 +53,17 @@ describe('executeBatch', () => {
     const batch = await batchOf(redis, prefix, QUEUE, ids);
     const progress: [number, number][] = [];
 
-    const outcomes = await run(batch, (done, total) => progress.push([done, total]));
+    const outcomes = await run(batch, (done, total) => progress.push([done, total]), 4);
 
     expect(outcomes).toEqual(ids.map((jobId) => ({ jobId, status: 'replayed' })));
-    expect(progress).toEqual(ids.map((_, i) => [i + 1, 10]));
+    // Once per chunk of 4, each after the chunk's verdicts are in the journal.
+    expect(progress).toEqual([
+      [4, 10],
+      [8, 10],
+      [10, 10],
+    ]);
+    // In batch order: the first one moved is the first a worker takes (LPUSH, taken from the right).
+    expect(await redis.lrange(key('wait'), '0', '-1')).toEqual([...ids].reverse());
     expect(await redis.zcard(key('failed'))).toBe(0);
     expect(await redis.llen(key('wait'))).toBe(10);
     const moves = await movesOutOfFailed(redis, prefix, QUEUE);

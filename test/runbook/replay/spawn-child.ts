@@ -14,6 +14,7 @@ export interface ChildEnv {
   readonly BATCH_FILE?: string;
   readonly STEP_DELAY_MS?: string;
   readonly CRASH_AT?: string;
+  readonly CHUNK_SIZE?: string;
 }
 
 export interface ChildExit {
