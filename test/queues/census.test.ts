@@ -192,6 +192,28 @@ describe('runCensus', () => {
     expect(census.scannedKeys).toBeLessThan(census.totalKeys);
   });
 
+  it('honours the time budget with the closing reads included, pausing between SCANs', async () => {
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 300; i++) pipeline.set(`${prefix}:paced:${i}`, 'x');
+    await pipeline.exec();
+    const started = performance.now();
+    const census = await runCensus(redis, {
+      keyBudget: 10_000_000,
+      timeBudgetMs: 120,
+      count: 10,
+      pauseMs: 15,
+      queuePrefix: prefix,
+      workflows: [],
+    });
+    const wall = performance.now() - started;
+    expect(census).toMatchObject({ complete: false, stoppedBy: 'time' });
+    expect(wall).toBeLessThanOrEqual(120);
+    expect(census.elapsedMs).toBeLessThanOrEqual(120);
+    // 15 ms between calls: at most 120 / 15 + 1 SCANs of about 10 keys each.
+    expect(census.scannedKeys).toBeLessThanOrEqual(9 * 20);
+    expect(census.scannedKeys).toBeGreaterThan(0);
+  });
+
   it(`asks TYPE at most ${TYPES_TOTAL} times however many prefixes there are, and never KEYS`, async () => {
     const pipeline = redis.pipeline();
     for (let i = 0; i < 150; i++) pipeline.set(`${prefix}-p${i}:a:1`, 'x').set(`${prefix}-p${i}:a:2`, 'x');
