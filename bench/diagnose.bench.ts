@@ -370,7 +370,8 @@ export async function runDiagnoseBench(options: DiagnoseBenchOptions): Promise<D
   const result: DiagnoseBenchResult = {
     trendWindowMs: options.trendWindowMs ?? 5000,
     sizes,
-    peakRssMb: Math.round(report.peakRssBytes / MB),
+    // Two samplers, each every 50 ms: either may have caught the peak the other missed.
+    peakRssMb: Math.max(Math.round(report.peakRssBytes / MB), ...sizes.map((s) => s.peakRssMb)),
   };
   if (write) log(formatDiagnoseReport(result));
   return result;

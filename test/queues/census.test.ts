@@ -207,8 +207,11 @@ describe('runCensus', () => {
     });
     const wall = performance.now() - started;
     expect(census).toMatchObject({ complete: false, stoppedBy: 'time' });
-    expect(wall).toBeLessThanOrEqual(120);
-    expect(census.elapsedMs).toBeLessThanOrEqual(120);
+    // Wall-clock bounds only tell "stopped on its budget" from "ran on" here (30 calls with
+    // 15 ms pauses would take 450 ms): a loaded CI box stretches every round trip, so the
+    // exact fit is measured by bench/census.bench.ts, not asserted.
+    expect(wall).toBeLessThan(120 + 200);
+    expect(census.elapsedMs).toBeLessThan(120 + 200);
     // 15 ms between calls: at most 120 / 15 + 1 SCANs of about 10 keys each.
     expect(census.scannedKeys).toBeLessThanOrEqual(9 * 20);
     expect(census.scannedKeys).toBeGreaterThan(0);
