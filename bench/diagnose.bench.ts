@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { startBot, type RunningBot } from '../src/app';
+import type { RunningBot } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { SANDBOX_IDS, SlackEmulator, type RecordedCall } from '../src/sandbox';
+import { SANDBOX_IDS, type RecordedCall, type SlackEmulator } from '../src/sandbox';
+import { startBotBehindEmulator, startEmulatedSlack } from '../src/sandbox/emulated-bot';
 import { createServices, type Services } from '../src/services';
 import { CommandStats, subtractCalls, type CommandDelta, type SlowCall } from './lib/command-stats';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
@@ -131,9 +131,8 @@ async function startStack(
   upstreams: UpstreamStandIns,
   trendWindowMs: number,
 ): Promise<RunningStack> {
-  const signingSecret = randomBytes(16).toString('hex');
-  const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
-  const emulator = await SlackEmulator.start({ signingSecret, botToken });
+  const slack = await startEmulatedSlack('bench');
+  const { emulator, botToken, signingSecret } = slack;
   const config = upstreams.configure(
     loadConfig({
       REDIS_URL: redisUrl,
@@ -148,19 +147,7 @@ async function startStack(
   );
   const logger = createLogger({ level: 'warn' });
   const services = createServices(config, logger);
-  const bot = await startBot({
-    mode: 'http',
-    botToken,
-    signingSecret,
-    slackApiUrl: emulator.apiUrl,
-    port: 0,
-    host: '127.0.0.1',
-    services,
-    health: () => services.health(),
-    logger,
-    slackRetries: 0,
-  });
-  emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+  const bot = await startBotBehindEmulator(slack, { services, health: () => services.health(), logger });
   return {
     emulator,
     bot,

@@ -3,9 +3,9 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { createUpstreamProbes } from './probes';
 import { BullmqBackend } from './queues/bullmq-backend';
-import { RAW_DEPTH_COMMANDS } from './queues/bullmq-reads';
 import { runCensus } from './queues/census';
-import { DepthSampler, type DepthSamplerStats } from './runbook/depth-sampler';
+import type { DepthSamplerStats } from './runbook/depth-sampler';
+import { NO_SAMPLER, startTrendSampler } from './trend-sampler';
 import { closeRedis, connectRedis } from './redis';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
 import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
@@ -47,15 +47,6 @@ import { verifyBatch, type VerifyDeps, type VerifyProgress } from './runbook/ver
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
-
-/**
- * The depth sampler reads every queue this often: half the trend window, so
- * a kept reading is between one and one and a half windows old, but never
- * more often than once a second nor less than twice a minute.
- */
-export function samplerIntervalMs(trendWindowMs: number): number {
-  return Math.min(30_000, Math.max(1_000, Math.round(trendWindowMs / 2)));
-}
 
 /**
  * A claim this young with no journal may be another replica checking its
@@ -160,27 +151,25 @@ async function ping(client: Redis): Promise<string> {
 }
 
 /** The composition root's engine half: every port gets its real implementation here. */
-export function createServices(config: Config, logger: Logger, clock: Clock = systemClock): Services {
+export interface ServicesOptions {
+  /**
+   * Keep recent queue readings in the background so a diagnosis answers at
+   * once (default). A one-shot process (the CLI) has no earlier readings to
+   * gain from and leaves it off: its diagnosis watches the window itself.
+   */
+  readonly sampleTrends?: boolean;
+}
+
+export function createServices(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+  options: ServicesOptions = {},
+): Services {
   const queues = connectRedis(config.redis.url, { role: 'queues', logger });
   const state = connectRedis(config.redis.stateUrl, { role: 'state', logger });
   const backend = new BullmqBackend({ connection: queues, prefix: config.queuePrefix, logger });
-  // Its own connection: its rounds never queue behind a diagnosis' reads, and they show apart in CLIENT LIST.
-  const trend = connectRedis(config.redis.url, {
-    role: 'queues',
-    logger,
-    extra: { connectionName: 'stuckjobs:trend' },
-  });
-  const trendBackend = new BullmqBackend({ connection: trend, prefix: config.queuePrefix, logger });
-  const intervalMs = samplerIntervalMs(config.trendWindowMs);
-  const sampler = new DepthSampler({
-    queues: [...new Set(config.workflows.map((w) => w.queue))],
-    readDepth: (queue) => trendBackend.readDepth(queue),
-    intervalMs,
-    keepMs: config.trendWindowMs + 3 * intervalMs,
-    commandsPerReading: RAW_DEPTH_COMMANDS,
-    logger,
-  });
-  sampler.start();
+  const trend = options.sampleTrends === false ? undefined : startTrendSampler(config, logger);
   const probes = createUpstreamProbes(config);
   const sessions = new SessionStore(state, config.statePrefix, logger);
   const deps = {
@@ -196,7 +185,7 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     workflows: config.workflows,
     queuePrefix: config.queuePrefix,
     trendWindowMs: config.trendWindowMs,
-    readings: sampler,
+    ...(trend ? { readings: trend.sampler } : {}),
     sampleSize: DIAGNOSIS_SAMPLE_SIZE,
     clock,
     logger,
@@ -351,7 +340,7 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     trendWindowMs: config.trendWindowMs,
     logger,
     redis: { queues, state },
-    trendSampler: () => sampler.stats(),
+    trendSampler: () => trend?.sampler.stats() ?? NO_SAMPLER,
     health: async () => {
       const [queuesStatus, stateStatus] = await Promise.all([ping(queues), ping(state)]);
       return {
@@ -362,12 +351,12 @@ export function createServices(config: Config, logger: Logger, clock: Clock = sy
     close: () => {
       // Idempotent, and every step runs even if an earlier one fails.
       closing ??= Promise.allSettled([
-        sampler.close().then(() => trendBackend.close()),
+        trend?.close(),
         backend.close(),
         targets.close(),
         downstream.close(),
       ]).then(async () => {
-        await Promise.allSettled([closeRedis(queues), closeRedis(state), closeRedis(trend)]);
+        await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
       });
       return closing;
     },

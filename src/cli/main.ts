@@ -64,7 +64,7 @@ async function runConnected(
   const logger = createLogger({ level: io.env.LOG_LEVEL ? config.logLevel : 'silent' }, io.stderr);
   let services: Services | undefined;
   try {
-    services = createServices(config, logger);
+    services = createServices(config, logger, undefined, { sampleTrends: false });
     const unreachable = await reachRedis(services, config);
     if (unreachable) return fail(io, args, unreachable, 'stuckjobs_redis_unreachable');
     const output = await runCommand(services, command, {

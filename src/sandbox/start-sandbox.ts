@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { startBot, type RunningBot } from '../app';
+import type { RunningBot } from '../app';
 import type { Config } from '../config';
 import { errorMessage } from '../errors';
 import { answerHealth, type HealthCheck } from '../health-server';
@@ -8,7 +7,8 @@ import type { Services } from '../services';
 import { deleteUnderPrefix } from './delete-prefix';
 import { demoIntro, demoUnavailable } from './demo/intro';
 import { startDemoWorld, type DemoWorld } from './demo/world';
-import { SlackEmulator } from './emulator';
+import type { SlackEmulator } from './emulator';
+import { startBotBehindEmulator, startEmulatedSlack } from './emulated-bot';
 import { startSandboxPage, type SandboxPage } from './page/server';
 import { refuseOverlap, sandboxConfig, sandboxPrefixes } from './sandbox-config';
 import { sandboxRedis, type SandboxRedis } from './sandbox-redis';
@@ -88,25 +88,11 @@ export interface SandboxFront {
 export async function startSandboxFront(options: SandboxFrontOptions): Promise<SandboxFront> {
   const { ground, services, health, logger } = options;
   const { config } = ground;
-  const signingSecret = randomBytes(16).toString('hex');
-  const botToken = `xoxb-sandbox-${randomBytes(8).toString('hex')}`;
-  const emulator = await SlackEmulator.start({ signingSecret, botToken });
+  const slack = await startEmulatedSlack('sandbox');
+  const { emulator } = slack;
   let bot: RunningBot | undefined;
   try {
-    bot = await startBot({
-      mode: 'http',
-      botToken,
-      signingSecret,
-      slackApiUrl: emulator.apiUrl,
-      // Only the emulator calls the bot: a free loopback port; the page takes the configured one.
-      port: 0,
-      host: '127.0.0.1',
-      services,
-      health,
-      logger,
-      slackRetries: 0,
-    });
-    emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+    bot = await startBotBehindEmulator(slack, { services, health, logger });
     const world = ground.demo;
     const page = await startSandboxPage({
       emulator,

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { startBot, type RunningBot } from '../../src/app';
+import type { RunningBot } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
-import { SlackEmulator } from '../../src/sandbox';
+import type { SlackEmulator } from '../../src/sandbox';
+import { startBotBehindEmulator, startEmulatedSlack } from '../../src/sandbox/emulated-bot';
 import type { Clock } from '../../src/runbook/diagnose';
 import { createServices, type Services } from '../../src/services';
 import { eventually } from '../helpers/eventually';
@@ -48,9 +48,8 @@ function capturingLogger(lines: Record<string, unknown>[]): Logger {
  * (Redis, BullMQ, probes) and talking to the Slack emulator.
  */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const signingSecret = randomBytes(16).toString('hex');
-  const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
-  const emulator = await SlackEmulator.start({ signingSecret, botToken });
+  const slack = await startEmulatedSlack('test');
+  const { emulator, botToken, signingSecret } = slack;
   const loaded = loadConfig({
     REDIS_URL: testRedisUrl(),
     // Never write sessions under the production default prefix.
@@ -70,19 +69,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const logger = capturingLogger(logLines);
   const real = createServices(config, logger, options.clock);
   const services: Services = { ...real, ...options.override?.(real) };
-  const bot = await startBot({
-    mode: 'http',
-    botToken,
-    signingSecret,
-    slackApiUrl: emulator.apiUrl,
-    port: 0,
-    host: '127.0.0.1',
-    services,
-    health: () => services.health(),
-    logger,
-    slackRetries: 0,
-  });
-  emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
+  const bot = await startBotBehindEmulator(slack, { services, health: () => services.health(), logger });
   return {
     emulator,
     bot,

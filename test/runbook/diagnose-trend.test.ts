@@ -1,12 +1,11 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logger';
+import { silentLogger } from '../../src/logger';
 import type { UpstreamProbes } from '../../src/probes';
 import type { DepthReading, QueueBackend, QueueSnapshot } from '../../src/queues/types';
 import { diagnose, type Clock, type DiagnoseDeps } from '../../src/runbook/diagnose';
 import type { TrendReadings } from '../../src/runbook/trend';
 import { buildWorkflows } from '../../src/workflows';
+import { makeCounts, makeSnapshot } from '../fixtures/diagnosis';
 
-const silent = createLogger({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
 const WINDOW = 5_000;
 const NOW = 1_000_000;
 const [webhooks] = buildWorkflows(undefined).filter((w) => w.id === 'webhooks');
@@ -17,33 +16,14 @@ const reading = (at: number, depth: number, added: number): DepthReading => ({
   delayed: 0,
   added,
 });
-const estimate = { value: 0, exact: true, sampled: 0 };
-
 function snapshotAt(now: DepthReading): QueueSnapshot {
-  return {
+  return makeSnapshot({
     queue: webhooks!.queue,
     takenAt: now.at,
-    counts: {
-      waiting: now.depth,
-      active: 0,
-      delayed: 0,
-      prioritized: 0,
-      paused: 0,
-      failed: 0,
-      completed: 0,
-      waitingChildren: 0,
-    },
-    isPaused: false,
+    counts: makeCounts({ waiting: now.depth }),
     workers: 1,
-    oldestWaitingAt: null,
-    oldestFailedAt: null,
-    givenUp: estimate,
-    failedEarly: estimate,
-    willRetry: estimate,
-    topFailureReasons: [],
-    sample: [],
     reading: now,
-  };
+  });
 }
 
 const ok = (probe: string) => () => Promise.resolve({ probe, status: 'ok' as const, reason: 'fine' });
@@ -80,7 +60,7 @@ function depsWith(
     ...(readings ? { readings } : {}),
     sampleSize: 10,
     clock,
-    logger: silent,
+    logger: silentLogger,
   };
 }
 
