@@ -7,7 +7,14 @@ import { BatchBusyError } from './errors';
 import { enqueueJobs } from './enqueue-job';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './replay-chunk';
 import { replayJobs, type RunContext } from './replay-job';
-import { batchKind, replayBatchSchema, type BatchJournal, type JobOutcome, type ReplayBatch } from './types';
+import {
+  batchKind,
+  replayBatchSchema,
+  type BatchJournal,
+  type JobOutcome,
+  type JournalEntry,
+  type ReplayBatch,
+} from './types';
 
 /**
  * Long enough that no single step (a chunk's few Redis round trips, or one
@@ -31,6 +38,8 @@ export interface ExecuteBatchOptions {
   /** Jobs per chunk script (replay batches); default DEFAULT_CHUNK_SIZE. */
   readonly chunkSize?: number;
 }
+
+const FRESH: ReadonlyMap<string, JournalEntry | 'unreadable'> = new Map();
 
 export function defaultOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -74,7 +83,7 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
     queue: batch.queue,
   });
 
-  await journal.begin(batch);
+  const created = await journal.begin(batch);
   if (!(await journal.claim(batch.id, owner, leaseMs))) throw new BatchBusyError(batch.id);
   // skipMetasUpdate: BullMQ's Queue would otherwise write its own version into
   // Delphi's queue meta; the move needs only the key builder and the scripts.
@@ -101,7 +110,8 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
       log,
     };
     // Read once: while this run holds the lease, only this run writes the journal.
-    const entries = await journal.entries(batch.id);
+    // A journal this call created holds only `pending` entries and no ledger: nothing to read back.
+    const entries = created ? FRESH : await journal.entries(batch.id);
     let done = 0;
     const onSettled = (count: number): void => {
       if (count === 0) return;
@@ -111,7 +121,7 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
     const outcomes =
       ctx.kind === 'enqueue'
         ? await enqueueJobs(ctx, batch.jobs, entries, onSettled)
-        : await replayJobs(ctx, batch.jobs, entries, onSettled);
+        : await replayJobs(ctx, batch.jobs, entries, onSettled, { fresh: created });
     await journal.finish(batch.id);
     log.info(
       {

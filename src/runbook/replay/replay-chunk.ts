@@ -112,21 +112,15 @@ export async function readChunk(ctx: RunContext, jobs: readonly ReplayBatchJob[]
 }
 
 /**
- * Check and move one chunk with the chunk script (lua/replay-chunk-9.lua): one
- * atomic Redis call that moves exactly the jobs still as approved, the way
- * `Job.retry('failed')` does, and records every verdict in the batch's move
- * ledger (move-ledger.ts). A job the ledger already held is neither checked
- * nor moved: its earlier verdict comes back with `earlier`.
- *
- * When the call fails (a timeout, a dropped connection) the chunk may have run
- * or not: the error propagates, the batch stops, and the ledger has the answer.
+ * The chunk script's arguments for `jobs` and their reads: the CPU part of a
+ * chunk (hashing every payload), kept apart from the call so that it can run
+ * while the previous chunk's script is in Redis.
  */
-export async function moveChunk(
+export function chunkArgs(
   ctx: RunContext,
   jobs: readonly ReplayBatchJob[],
   reads: readonly JobRead[],
-): Promise<ChunkVerdict[]> {
-  if (jobs.length === 0) return [];
+): string[] {
   if (jobs.length > MAX_CHUNK_SIZE) throw new Error(`replay chunk of ${jobs.length} jobs is too large`);
   const args: string[] = [ctx.key(''), String(FINISHED_JOURNAL_TTL_SECONDS)];
   jobs.forEach((job, i) => {
@@ -134,6 +128,26 @@ export async function moveChunk(
     if (!read) throw new Error(`replay chunk: no read for job ${job.id}`);
     args.push(...jobArgs(job, read));
   });
+  return args;
+}
+
+/**
+ * Check and move one chunk with the chunk script (lua/replay-chunk-9.lua): one
+ * atomic Redis call that moves exactly the jobs still as approved, the way
+ * `Job.retry('failed')` does, and records every verdict in the batch's move
+ * ledger (move-ledger.ts). A job the ledger already held is neither checked
+ * nor moved: its earlier verdict comes back with `earlier`. `args` come from
+ * `chunkArgs` for the same jobs.
+ *
+ * When the call fails (a timeout, a dropped connection) the chunk may have run
+ * or not: the error propagates, the batch stops, and the ledger has the answer.
+ */
+export async function runChunk(
+  ctx: RunContext,
+  jobs: readonly ReplayBatchJob[],
+  args: readonly string[],
+): Promise<ChunkVerdict[]> {
+  if (jobs.length === 0) return [];
   const keys = [
     ctx.key('failed'),
     ctx.key('events'),
@@ -145,7 +159,7 @@ export async function moveChunk(
     ctx.key('pc'),
     ctx.ledgerKey,
   ];
-  const reply = await chunkScript.run(ctx.redis, keys, args);
+  const reply = await chunkScript.run(ctx.redis, keys, [...args]);
   const verdicts = Array.isArray(reply) ? (reply as unknown[]).map((v) => asString(v) ?? '') : [];
   if (verdicts.length !== jobs.length) {
     // Should never happen; the ledger is still exact, and recovery reads it.
@@ -156,4 +170,13 @@ export async function moveChunk(
     const earlier = verdict.startsWith('was:');
     return { jobId: job.id, verdict: earlier ? verdict.slice(4) : verdict, earlier };
   });
+}
+
+/** Check and move one chunk: `chunkArgs`, then `runChunk`. */
+export async function moveChunk(
+  ctx: RunContext,
+  jobs: readonly ReplayBatchJob[],
+  reads: readonly JobRead[],
+): Promise<ChunkVerdict[]> {
+  return runChunk(ctx, jobs, chunkArgs(ctx, jobs, reads));
 }

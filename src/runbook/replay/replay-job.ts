@@ -1,6 +1,6 @@
 import { findMove } from './move-evidence';
 import { outcomeOf, readLedger } from './move-ledger';
-import { moveChunk, readChunk, type ChunkVerdict } from './replay-chunk';
+import { chunkArgs, readChunk, runChunk, type ChunkVerdict } from './replay-chunk';
 import { holdLease, type RunContext } from './run-context';
 import { ReplayedReason, SkipReason, type JobOutcome, type JournalEntry, type ReplayBatchJob } from './types';
 
@@ -42,13 +42,16 @@ function entryOf(outcome: JobOutcome, at: number): JournalEntry {
  *    and moves atomically and writes the ledger; its verdicts are then copied
  *    into the journal, and progress is reported.
  *
- * `onSettled(n)`: n more jobs are settled and journaled.
+ * `onSettled(n)`: n more jobs are settled and journaled. `fresh`: this run
+ * created the journal (step 2 and 3 cannot apply; the chunk script still
+ * refuses any job its ledger holds).
  */
 export async function replayJobs(
   ctx: RunContext,
   jobs: readonly ReplayBatchJob[],
   entries: Entries,
   onSettled: (count: number) => void,
+  options: { readonly fresh?: boolean } = {},
 ): Promise<JobOutcome[]> {
   const outcomes = new Map<string, JobOutcome>();
   const copy = new Map<string, JournalEntry>();
@@ -71,7 +74,10 @@ export async function replayJobs(
   }
 
   const toMove: ReplayBatchJob[] = [];
-  if (open.length > 0) {
+  if (options.fresh) {
+    // Journal created by this run: no earlier run moved anything, so no ledger to consult.
+    toMove.push(...open);
+  } else if (open.length > 0) {
     await holdLease(ctx);
     const ledger = await readLedger(
       ctx.redis,
@@ -147,11 +153,16 @@ function later<T>(promise: Promise<T>): Promise<T> {
 }
 
 /**
- * The chunks one after another, with the round trips overlapped: the next
- * chunk's pre-read is queued right behind this chunk's script, and this
- * chunk's journal copy goes with the lease renewal that fences the next one.
- * Only one chunk script is ever in flight, and each starts after the lease was
- * renewed and the previous chunk's journal copy was acknowledged.
+ * The chunks one after another, with Redis and Node working at the same time:
+ * reads run two chunks ahead, and the next chunk's checks (hashing its
+ * payloads) are computed while this chunk's script runs in Redis. Only one
+ * chunk script is ever in flight, and each starts after the previous chunk's
+ * journal copy was acknowledged, so a job the journal still calls `pending`
+ * has not moved unless its own chunk was the last one sent. A read made early
+ * cannot move a job wrongly: the script re-checks every job against Redis and
+ * its ledger in the same atomic step. The lease is renewed once a third of it
+ * has passed: it keeps a second run from starting; exactly-once is the
+ * ledger's job.
  */
 async function moveInChunks(
   ctx: RunContext,
@@ -165,13 +176,20 @@ async function moveInChunks(
   }
   if (chunks.length === 0) return;
   await holdLease(ctx);
-  let nextRead = later(readChunk(ctx, chunks[0]!));
+  let renewedAt = performance.now();
+  const reads = chunks.map((chunk, k) => (k < READ_AHEAD ? later(readChunk(ctx, chunk)) : undefined));
+  let args = chunkArgs(ctx, chunks[0]!, await reads[0]!);
   for (let k = 0; k < chunks.length; k++) {
     const chunk = chunks[k]!;
-    const reads = await nextRead;
-    const moving = later(moveChunk(ctx, chunk, reads));
+    if (performance.now() - renewedAt > ctx.leaseMs / 3) {
+      await holdLease(ctx);
+      renewedAt = performance.now();
+    }
+    const moving = later(runChunk(ctx, chunk, args));
+    const ahead = chunks[k + READ_AHEAD];
+    if (ahead) reads[k + READ_AHEAD] = later(readChunk(ctx, ahead));
     const following = chunks[k + 1];
-    if (following) nextRead = later(readChunk(ctx, following));
+    if (following) args = chunkArgs(ctx, following, await reads[k + 1]!);
     const verdicts = await moving;
     onVerdicts(verdicts);
     const at = Date.now();
@@ -180,7 +198,10 @@ async function moveInChunks(
     );
     const moved = verdicts.filter((v) => v.verdict === 'moved' && !v.earlier).length;
     ctx.log.debug({ chunk: k, jobs: chunk.length, moved }, 'replay chunk settled');
-    await Promise.all([ctx.journal.writeMany(ctx.batchId, copy), following ? holdLease(ctx) : undefined]);
+    await ctx.journal.writeMany(ctx.batchId, copy);
     onSettled(chunk.length);
   }
 }
+
+/** Chunks read ahead of the one moving: enough that the next chunk's read is back before its turn. */
+const READ_AHEAD = 2;

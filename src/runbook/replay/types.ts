@@ -153,8 +153,13 @@ export interface UnfinishedJournal {
  * takes its next step.
  */
 export interface BatchJournal {
-  /** Creates the journal with every job `pending`; a no-op when it exists for the same batch. */
-  begin(batch: ReplayBatch): Promise<void>;
+  /**
+   * Creates the journal with every job `pending`; a no-op when it exists for
+   * the same batch. True only for the one call that created it: no run of the
+   * batch can have moved anything before that (moves come after a claim,
+   * claims after begin), so that run has nothing to read back.
+   */
+  begin(batch: ReplayBatch): Promise<boolean>;
   /** Exclusive right to execute the batch, for `ttlMs`; false when someone else holds it. */
   claim(batchId: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Extends the claim; false when it was lost (expired and taken). */
