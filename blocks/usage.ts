@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { BuiltMessage } from './diagnosis';
+import { maskFreeText } from '../src/redaction';
 import { BlockId, COMMAND } from './ids';
 import { context, escapeMrkdwn, section, truncate } from './text';
 
@@ -22,9 +23,10 @@ export function usageMessage(view: UsageView): BuiltMessage {
     `*${COMMAND} note* — the operations-log draft, from the record · *${COMMAND} done* — end the incident: note and summary`,
     `*${COMMAND} help* — this message`,
   ];
+  // A problem quotes what was typed, and people paste keys into the wrong place.
+  const problem = view.problem === undefined ? undefined : maskFreeText(view.problem);
   const blocks: KnownBlock[] = [];
-  if (view.problem)
-    blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(view.problem, 500))}`));
+  if (problem) blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(problem, 500))}`));
   blocks.push(
     section(BlockId.usage, lines.join('\n')),
     context(
@@ -32,8 +34,8 @@ export function usageMessage(view: UsageView): BuiltMessage {
       'Diagnose and sample are read-only. Every replay batch needs a second approver; the first batch is at most 10 jobs.',
     ),
   );
-  const text = view.problem
-    ? `${view.problem} Try: ${COMMAND} diagnose [workflow]`
+  const text = problem
+    ? `${problem} Try: ${COMMAND} diagnose [workflow]`
     : `Usage: ${COMMAND} diagnose [workflow] | sample <workflow> [n] | replay <workflow> | enqueue <workflow> <id…> | help`;
   return { text: truncate(text, 3000), blocks };
 }
@@ -45,12 +47,13 @@ export interface ErrorView {
 
 /** What a user sees when something failed: what happened and the id to quote. */
 export function errorMessageBlocks(view: ErrorView): BuiltMessage {
+  const message = maskFreeText(view.message);
   const suffix = view.correlationId
     ? ` (error id \`${view.correlationId}\`; quote it when you ask for help)`
     : '';
-  const text = `:x: ${escapeMrkdwn(truncate(view.message, 1500))}${suffix}`;
+  const text = `:x: ${escapeMrkdwn(truncate(message, 1500))}${suffix}`;
   return {
-    text: truncate(`${view.message}${view.correlationId ? ` (error id ${view.correlationId})` : ''}`, 3000),
+    text: truncate(`${message}${view.correlationId ? ` (error id ${view.correlationId})` : ''}`, 3000),
     blocks: [section(BlockId.error, text)],
   };
 }

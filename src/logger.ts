@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { maskFreeText, redactValue } from './redaction';
 
 export type { Logger };
 
@@ -25,6 +26,7 @@ export const REDACTED_PATHS: readonly string[] = [
   'config.signoz.apiKey',
   'config.redis.url',
   'config.redis.stateUrl',
+  'config.redis.replayUrl',
   '*.SLACK_BOT_TOKEN',
   '*.SLACK_SIGNING_SECRET',
   '*.SLACK_APP_TOKEN',
@@ -32,15 +34,56 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.SIGNOZ_API_KEY',
 ];
 
+/**
+ * Paths catch secrets by where they sit; these catch them by what they look like,
+ * wherever they sit: an upstream error that quotes a connection string or a token
+ * in its message, a failure reason logged as a field, a token in the message text.
+ * Every field gets the payload previews' rules (`redactValue`); `err` first goes
+ * through pino's own serializer, so it keeps its shape (type, message, stack).
+ */
+const redactingFormatters: NonNullable<LoggerOptions['formatters']> = {
+  bindings: (bindings) => redactValue(bindings) as Record<string, unknown>,
+  log: (object) => {
+    const { err, ...fields } = object;
+    const redacted = redactValue(fields) as Record<string, unknown>;
+    return err === undefined ? redacted : { ...redacted, err };
+  },
+};
+
+const redactingSerializers: NonNullable<LoggerOptions['serializers']> = {
+  err: (err: unknown) => redactValue(pino.stdSerializers.err(err as Error)),
+  msg: (msg: unknown) => (typeof msg === 'string' ? maskFreeText(msg) : msg),
+};
+
 /** `destination` lets tests read the lines exactly as production would write them. */
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const settings: LoggerOptions = {
     name: 'stuckjobs',
     level: 'info',
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+    formatters: redactingFormatters,
+    serializers: redactingSerializers,
     ...options,
   };
-  return destination ? pino(settings, destination) : pino(settings);
+  const logger = destination ? pino(settings, destination) : pino(settings);
+  return redactingChildren(logger);
+}
+
+/**
+ * pino applies `formatters.bindings` to the root's base bindings only, never to a
+ * child's: so `child()` redacts its bindings itself. Set on the root as an own
+ * property, it is inherited by every descendant (pino makes children with
+ * `Object.create(parent)`), and `this` stays the logger it is called on.
+ */
+function redactingChildren(logger: Logger): Logger {
+  type Child = (this: Logger, bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => Logger;
+  // pino types `child` generically over custom levels, which this logger has none of.
+  const pinoChild = Reflect.get(logger, 'child') as unknown as Child;
+  const child: Child = function (bindings, options) {
+    return pinoChild.call(this, redactValue(bindings) as pino.Bindings, options);
+  };
+  Object.defineProperty(logger, 'child', { value: child, writable: true, configurable: true });
+  return logger;
 }
 
 /** A logger that drops everything: tests and benchmarks that do not read logs. */

@@ -41,7 +41,10 @@ export async function runDiagnose(
   });
   if (open) {
     // Slash commands carry no thread, so the channel's open incident continues in its thread.
-    log.info({ diagnosis: diagnosis.id, session: open.id }, 'diagnosis posted into the open incident thread');
+    log.info(
+      { diagnosis: diagnosis.id, incident: open.id },
+      'diagnosis posted into the open incident thread',
+    );
     await context.respond({
       response_type: 'ephemeral',
       replace_original: false,

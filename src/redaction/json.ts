@@ -1,3 +1,4 @@
+import { looksLikeCardNumber, maskCardNumber } from './cards';
 import { escapeControlChars } from './escape';
 import { InvalidJsonError, JsonScanner } from './json-scanner';
 import { markerForLength, secretMarker } from './marker';
@@ -96,8 +97,15 @@ class RedactingPrinter {
     } else if (char === '"') {
       this.parts.push(this.stringToken(scanner.scanString(), depth));
     } else {
-      this.parts.push(scanner.scanScalar());
+      this.parts.push(this.scalarToken(scanner.scanScalar()));
     }
+  }
+
+  /** A card number stored as a JSON number never meets the string maskers. */
+  private scalarToken(raw: string): string {
+    if (!/^\d{13,19}$/.test(raw) || !looksLikeCardNumber(raw)) return raw;
+    this.context.counter.count += 1;
+    return JSON.stringify(maskCardNumber(raw));
   }
 
   private object(depth: number): void {

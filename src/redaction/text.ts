@@ -1,11 +1,12 @@
+import { maskKnownSecrets } from './known-secrets';
 import { maskSecretPairs } from './pairs';
 import { maskPersonalData } from './personal';
 import type { RedactionCounter } from './types';
 import { maskUrlSecrets } from './urls';
 
 /**
- * Every free-text rule in one pass order: URL parts and bare tokens, values next to
- * secret names, then personal data. Used for JSON string values, keys, non-JSON
+ * Every free-text rule in one pass order: the bot's own credentials, URL parts and
+ * bare tokens, values next to secret names, then personal data. Used for JSON string values, keys, non-JSON
  * payloads and strings in log fields alike, so all previews hide the same things.
  */
 export function maskFreeText(
@@ -13,6 +14,7 @@ export function maskFreeText(
   extraSecretKeys: readonly string[] = [],
   counter?: RedactionCounter,
 ): string {
-  const withoutSecrets = maskSecretPairs(maskUrlSecrets(text, counter), extraSecretKeys, counter);
+  const withoutKnown = maskKnownSecrets(text, counter);
+  const withoutSecrets = maskSecretPairs(maskUrlSecrets(withoutKnown, counter), extraSecretKeys, counter);
   return maskPersonalData(withoutSecrets, counter);
 }

@@ -35,6 +35,13 @@ const PREFIXED_TOKENS: readonly TokenRule[] = [
   { hints: ['bearer'], pattern: /\b(bearer[ \t]+)[A-Za-z._~+/=-]*\d[A-Za-z0-9._~+/=-]*/g },
 ];
 
+/**
+ * PEM private keys, whole or cut off (a truncated failure reason): the armour line
+ * stays so the reader sees what kind of secret it was, the key material goes.
+ */
+const PEM_PRIVATE_KEY =
+  /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?:(?!-----END )[\s\S])*(-----END [A-Z0-9 ]*PRIVATE KEY-----)?/g;
+
 /** `Basic <base64>` is masked only when it decodes to printable `user:password`, so prose stays. */
 const BASIC_AUTH = /\b(Basic[ \t]+)([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])/g;
 
@@ -53,9 +60,16 @@ function isBasicCredential(encoded: string): boolean {
   return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
 }
 
-/** Masks Slack, Stripe, AWS, GitHub and JWT tokens and credentials in header form anywhere in text. */
+/** Masks PEM private keys, Slack, Stripe, AWS, GitHub and JWT tokens and credentials in header form anywhere in text. */
 export function maskBareTokens(text: string, counter?: RedactionCounter): string {
   let result = text;
+  if (result.includes('PRIVATE KEY-----')) {
+    result = result.replace(PEM_PRIVATE_KEY, (match, begin: string, end: string | undefined) => {
+      const masked = begin + MASK + (end ?? '');
+      countIf(counter, masked !== match);
+      return masked;
+    });
+  }
   for (const { hints, pattern } of PREFIXED_TOKENS) {
     if (!hints.some((hint) => result.includes(hint))) continue;
     result = result.replace(pattern, (_match, kept: string) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JobSummary } from '../../queues/types';
 import { isGivenUp } from '../../queues/estimates';
+import { maskFreeText } from '../../redaction';
 import type { CohortCount, CohortSummary } from './types';
 
 /** Largest groups shown per dimension. */
@@ -16,7 +17,8 @@ export function normaliseReason(reason: string | undefined): string {
   if (!reason) return '(no reason)';
   const status = /\bHTTP (\d{3})\b/.exec(reason)?.[1];
   if (status) return `HTTP ${status}`;
-  const firstLine = reason.split('\n', 1)[0] ?? '';
+  // Masked before digits are folded: `#` inside a token would end the token's pattern early.
+  const firstLine = maskFreeText(reason.split('\n', 1)[0] ?? '');
   return firstLine
     .replace(/https?:\/\/\S+/g, '<url>')
     .replace(/\b[0-9a-f]{8,}\b/gi, '#')

@@ -166,7 +166,7 @@ async function planLocked(
   workflow: AnyWorkflow,
   request: PlanReplayRequest,
 ): Promise<PlanReplayResult> {
-  const log = deps.logger.child({ workflow: workflow.id, session: request.sessionId });
+  const log = deps.logger.child({ workflow: workflow.id, incident: request.sessionId });
   const now = deps.clock();
   const position = await ladderPosition(
     await deps.series.records(request.sessionId, workflow.id),
