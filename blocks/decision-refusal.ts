@@ -32,6 +32,8 @@ export function decisionRefusalText(view: RefusalView): string {
     }
     case 'dry-run':
       return `This is a dry run: there is nothing to approve. Plan the batch without \`--dry-run\` to replay it.`;
+    case 'wrong-channel':
+      return `This approval request belongs to another channel${view.manifest ? ` (\`${view.manifest.channelId}\`)` : ''}: a click from here decides nothing and nothing was replayed. Approve or deny it in its incident thread.`;
     case 'not-found':
       return `That approval button is damaged, altered or too old: nothing was approved. Ask the requester to plan the batch again with \`${COMMAND} replay ${workflow}\`.`;
   }

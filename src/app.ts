@@ -4,6 +4,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from '@slack/
 import { registerHandlers } from '../handlers';
 import type { HandlerServices } from './services';
 import { boltLogger } from './bolt-logger';
+import { shieldReceiver } from './request-shield';
 import { ConfigError } from './errors';
 import { answerHealth, startHealthServer, type HealthCheck } from './health-server';
 import type { Logger } from './logger';
@@ -76,6 +77,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     customRoutes: [healthRoute(options.health, options.logger)],
     logger,
   });
+  // What Bolt lets through or chokes on (a timestamp ahead, a `payload` of `null`): test/adversarial.
+  shieldReceiver(receiver, options.logger);
   const app = buildApp(options, receiver, clientOptions, logger);
   const server = (await app.start(
     options.host ? { port: options.port, host: options.host } : options.port,

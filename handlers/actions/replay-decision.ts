@@ -34,11 +34,16 @@ export function replayDecision(services: HandlerServices, decision: Decision, di
     const log = services.logger.child({ user: userId, decision });
     const value = approvalButtonValue.safeParse(action.value);
     if (!value.success) log.warn('approval button value failed validation');
+    // Where the click happened, as Slack says: the batch's own team and channel must match.
+    const place = {
+      teamId: body.team?.id ?? body.user.team_id ?? '',
+      channelId: clickedIn(body).channelId ?? '',
+    };
     const outcome = await services.decideBatch(
       directory,
       value.success
-        ? { batchId: value.data.b, manifestHash: value.data.h, userId, decision }
-        : { batchId: TAMPERED_BATCH_ID, manifestHash: '', userId, decision },
+        ? { batchId: value.data.b, manifestHash: value.data.h, userId, decision, ...place }
+        : { batchId: TAMPERED_BATCH_ID, manifestHash: '', userId, decision, ...place },
     );
     const { result, record } = outcome;
     log.info({ batchId: record?.manifest.id, code: result.code }, 'approval click decided');

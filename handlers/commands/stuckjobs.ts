@@ -2,6 +2,12 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { usageMessage } from '../../blocks/usage';
 import { UsageError } from '../../src/errors';
 import type { HandlerServices } from '../../src/services';
+import {
+  inIncidentChannel,
+  isRepeatedDelivery,
+  notAnIncidentChannelMessage,
+  repeatedDeliveryMessage,
+} from '../guards';
 import { postSamples } from '../post-samples';
 import { parseCommandText, type ParsedCommand } from './parse';
 import { postEnqueuePlan, postReplayPlan } from '../replay/post-plan';
@@ -27,6 +33,18 @@ export function stuckjobsCommand(services: HandlerServices) {
       return;
     }
     const where = { teamId: command.team_id, channelId: command.channel_id, userId: command.user_id };
+    if (parsed.kind !== 'help') {
+      // A copy of a signed request, then the channel rule: both refuse before any work starts.
+      const what = `command ${parsed.kind}`;
+      if (await isRepeatedDelivery(services, command.trigger_id, { user: command.user_id, what })) {
+        await ack({ response_type: 'ephemeral', ...repeatedDeliveryMessage() });
+        return;
+      }
+      if (!inIncidentChannel(services, { id: command.channel_id, name: command.channel_name })) {
+        await ack({ response_type: 'ephemeral', ...notAnIncidentChannelMessage(services) });
+        return;
+      }
+    }
     switch (parsed.kind) {
       case 'help':
         await ack({ response_type: 'ephemeral', ...usageMessage({ workflowIds: services.workflowIds }) });

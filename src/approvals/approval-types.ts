@@ -31,6 +31,8 @@ export const DECIDE_CODES = [
   'not-an-approver',
   'hash-mismatch',
   'precondition-failed',
+  /** The click came from another workspace or channel than the batch's (decide-batch.ts, never the script). */
+  'wrong-channel',
 ] as const;
 export type DecideCode = (typeof DECIDE_CODES)[number];
 

@@ -108,10 +108,13 @@ describe('diagnose is read-only and its cost does not grow with the backlog', ()
       expect(after).toEqual(before);
 
       const writes = commands.filter((c) => writeKind(c.name) !== null);
-      // The session record, its place in the open index and the audit line: all under the bot's own prefix.
-      expect(writes.map((w) => w.name).sort()).toEqual(['SET', 'XADD', 'ZADD']);
+      // The delivery's trigger id (a copy of the request is not acted on twice), the session record,
+      // its place in the open index and the audit line: all under the bot's own prefix.
+      expect(writes.map((w) => w.name).sort()).toEqual(['SET', 'SET', 'XADD', 'ZADD']);
       for (const write of writes) {
-        expect(write.args[0]).toMatch(new RegExp(`^${prefix}-bot:(session:|sessions:open$|audit$)`));
+        expect(write.args[0]).toMatch(
+          new RegExp(`^${prefix}-bot:(delivery:|session:|sessions:open$|audit$)`),
+        );
       }
     } finally {
       await harness.close();

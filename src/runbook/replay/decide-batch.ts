@@ -9,7 +9,7 @@ import { toBeAdded } from '../plan/plan-candidates';
 import { checkPreconditions, type PreconditionDeps } from '../plan/preconditions';
 
 export interface DecideBatchDeps {
-  readonly store: Pick<ApprovalStore, 'get' | 'decide'>;
+  readonly store: Pick<ApprovalStore, 'get' | 'decide' | 'auditAttempt'>;
   /** The sample gate: a sample that failed after the plan still stops the batch. */
   readonly gate: Pick<ReplayGate, 'blocks'>;
   readonly backend: Pick<QueueBackend, 'readJob'>;
@@ -24,6 +24,9 @@ export interface DecideBatchRequest {
   readonly manifestHash: string;
   readonly userId: string;
   readonly decision: Decision;
+  /** Where the click happened: a batch is decided only from its own workspace and channel. */
+  readonly teamId: string;
+  readonly channelId: string;
 }
 
 export interface DecideBatchResult {
@@ -49,6 +52,7 @@ export async function decideBatch(
   request: DecideBatchRequest,
 ): Promise<DecideBatchResult> {
   const record = await deps.store.get(request.batchId);
+  if (record && !clickedWhereRequested(record, request)) return refuseElsewhere(deps, record, request);
   const approver = record
     ? await isAllowedApprover({
         userId: request.userId,
@@ -69,6 +73,38 @@ export async function decideBatch(
     ...(preconditionReasons.length > 0 ? { preconditionFailure: preconditionReasons.join('; ') } : {}),
   });
   return { result, ...(record ? { record } : {}), approverReason: approver.reason, preconditionReasons };
+}
+
+function clickedWhereRequested(record: ApprovalRecord, request: DecideBatchRequest): boolean {
+  return record.manifest.teamId === request.teamId && record.manifest.channelId === request.channelId;
+}
+
+/**
+ * A click on a copy of the request in another workspace or channel (a forged
+ * or forwarded payload): refused and audited before any rule or probe runs,
+ * and the batch stays as it was. Not in the store's script: the store never
+ * needs to know about Slack's places, and nothing changes state here.
+ */
+async function refuseElsewhere(
+  deps: DecideBatchDeps,
+  record: ApprovalRecord,
+  request: DecideBatchRequest,
+): Promise<DecideBatchResult> {
+  const { manifest } = record;
+  await deps.store.auditAttempt({
+    session: manifest.sessionId,
+    action: request.decision,
+    actor: request.userId,
+    result: 'wrong-channel',
+    detail: `clicked in team ${request.teamId || '?'} channel ${request.channelId || '?'}; the batch belongs to team ${manifest.teamId} channel ${manifest.channelId}`,
+    batchId: manifest.id,
+  });
+  return {
+    result: { code: 'wrong-channel', state: record.state },
+    record,
+    approverReason: 'the click came from another workspace or channel',
+    preconditionReasons: [],
+  };
 }
 
 /**

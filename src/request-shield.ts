@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HTTPReceiver } from '@slack/bolt';
+import { z } from 'zod';
+import type { Logger } from './logger';
+
+/** Bolt's own default (HTTPModuleFunctions.defaultBodyLimit): the shield reads no more than Bolt would. */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** Slack's rule, both ways: Bolt refuses only timestamps older than this, never ones ahead of its clock. */
+export const MAX_CLOCK_SKEW_S = 5 * 60;
+
+export type Refusal = { readonly status: 400 | 401; readonly reason: string };
+
+const id = z.string().min(1).max(255);
+
+/**
+ * The parts of an interactive payload Bolt's built-in middleware and our
+ * listeners read without checking (`actions` must be an array of objects
+ * with an `action_id`, ids are strings). Loose: everything else passes.
+ */
+const interactivePayload = z.looseObject({
+  type: z.string().max(100),
+  user: z.looseObject({ id }).optional(),
+  team: z.looseObject({ id }).nullish(),
+  channel: z.looseObject({ id }).nullish(),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).optional(),
+  trigger_id: z.string().max(255).optional(),
+  response_url: z.string().max(2000).optional(),
+});
+
+/** A click: who clicked and which action are what every listener starts from. */
+const blockActions = interactivePayload.extend({
+  type: z.literal('block_actions'),
+  user: z.looseObject({ id }),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
+
+/** Slash-command forms: every field once (a repeated one would reach the listener as an array). */
+function repeatedField(form: URLSearchParams): string | undefined {
+  const seen = new Set<string>();
+  for (const key of form.keys()) {
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+/**
+ * What Bolt 5's HTTP receiver does not refuse by itself, found by
+ * test/adversarial: a timestamp more than 5 minutes ahead (its check is
+ * one-sided, so a signed request stamped ahead stays replayable for that
+ * long), a `payload` that is JSON but not an object (`null` makes the
+ * receiver throw outside its try: the request is never answered and the
+ * rejection goes unhandled), a payload whose `actions` or ids are not the
+ * shape Bolt's middleware assumes (it throws a TypeError), and a form field
+ * sent twice (it arrives as an array). Pure, so it is tested without a server.
+ */
+export function refusalFor(
+  headers: IncomingMessage['headers'],
+  rawBody: string,
+  nowSeconds: number,
+): Refusal | undefined {
+  const stamp = headers['x-slack-request-timestamp'];
+  if (typeof stamp === 'string' && /^\d+$/.test(stamp)) {
+    if (Number(stamp) - nowSeconds > MAX_CLOCK_SKEW_S) {
+      return { status: 401, reason: 'timestamp more than 5 minutes ahead' };
+    }
+  }
+  const contentType = headers['content-type'];
+  let parsed: unknown;
+  try {
+    if (contentType === 'application/x-www-form-urlencoded') {
+      const form = new URLSearchParams(rawBody);
+      const repeated = repeatedField(form);
+      if (repeated !== undefined)
+        return { status: 400, reason: `form field ${repeated.slice(0, 40)} repeated` };
+      const payload = form.get('payload');
+      if (payload === null) return undefined;
+      parsed = JSON.parse(payload);
+    } else {
+      parsed = JSON.parse(rawBody);
+    }
+  } catch {
+    // Bolt answers 400 to unparseable bodies itself (after its signature check).
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { status: 400, reason: 'payload is not a JSON object' };
+  }
+  const typed = 'type' in parsed ? parsed.type : undefined;
+  const schema = typed === 'block_actions' ? blockActions : interactivePayload;
+  if (typed !== undefined && !schema.safeParse(parsed).success) {
+    return { status: 400, reason: 'payload fields of the wrong shape' };
+  }
+  return undefined;
+}
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // Stop keeping it; the rest is drained and dropped so the 413 reaches the sender.
+      req.off('data', onData);
+      req.resume();
+      reject(new TooLarge(`body over ${limit} bytes`));
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function answer(res: ServerResponse, status: number): void {
+  if (res.headersSent) return;
+  // A refused request's connection is not reused: what follows it on the socket is not trusted.
+  res.writeHead(status, { connection: 'close' });
+  res.end();
+}
+
+/**
+ * Reads each request to `endpoint` first and refuses what {@link refusalFor}
+ * names; everything else goes on to Bolt with its body already read (Bolt
+ * uses a request's `rawBody` when it is there). Other routes pass untouched.
+ */
+export function shieldReceiver(receiver: HTTPReceiver, logger: Logger, endpoint = '/slack/events'): void {
+  const bolt = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'POST' || path !== endpoint) {
+      bolt(req, res);
+      return;
+    }
+    readBody(req, BODY_LIMIT_BYTES).then(
+      (raw) => {
+        const refusal = refusalFor(req.headers, raw.toString('utf8'), Math.floor(Date.now() / 1000));
+        if (refusal) {
+          logger.warn({ status: refusal.status, reason: refusal.reason }, 'Slack request refused');
+          answer(res, refusal.status);
+          return;
+        }
+        Object.assign(req, { rawBody: raw });
+        bolt(req, res);
+      },
+      (error: unknown) => {
+        logger.warn({ err: error }, 'Slack request body unreadable');
+        answer(res, error instanceof TooLarge ? 413 : 400);
+      },
+    );
+  };
+}
