@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { DEFAULT_LADDER_STEPS, ladderStepsSchema } from './approvals/ladder';
 import { DEFAULT_MANIFEST_TTL_MS, MAX_MANIFEST_JOBS } from './approvals/batch-manifest';
+import { incidentChannelsSchema, type IncidentChannelRule } from './incident-channels';
 import {
   buildWorkflows,
   DEFAULT_OPS_CONTAINERS,
@@ -60,9 +61,15 @@ export const envSchema = z.object({
   PORT: positiveInt(3000).pipe(z.number().max(65535, 'expected a port 1–65535')),
   REDIS_URL: z.url({ message: 'expected redis://host:port' }).default('redis://127.0.0.1:6379'),
   STATE_REDIS_URL: optionalUrl('redis://host:port for the bot state'),
+  /** The replay user's connection (docs/redis-acl.md): the only one that writes Delphi's queues. */
+  REPLAY_REDIS_URL: optionalUrl('redis://user:password@host:port for replay'),
+  /** Refuse replays (plan, approve, run, recovery) while REPLAY_REDIS_URL is unset, instead of using REDIS_URL. */
+  REQUIRE_REPLAY_REDIS_URL: booleanFlag.default(false),
   QUEUE_PREFIX: z.string().min(1).default('bull'),
   STATE_PREFIX: z.string().min(1).default('stuckjobs'),
   APPROVERS: slackIdList,
+  /** Where `/stuckjobs` may run: channel ids and/or name patterns (`inc-*`); unset = anywhere. */
+  INCIDENT_CHANNELS: optionalText.pipe(incidentChannelsSchema.optional()),
   STRIPE_SECRET_KEY: optionalText.pipe(
     z
       .string()
@@ -124,6 +131,11 @@ export const envSchema = z.object({
   ),
   /** An incident with no audited step for this long ends by itself, with its note and summary. */
   INCIDENT_IDLE_MS: positiveInt(2 * 3600_000).pipe(z.number().min(60_000, 'at least 60000 (one minute)')),
+  /**
+   * How often every running bot looks for batches another replica (or a crash) left half done.
+   * Default: the replay lease (30 s), so a dead run's batch is taken over about one lease after it stopped.
+   */
+  RECOVERY_SWEEP_MS: positiveInt(30_000),
   /** How long the verification after a batch watches at most (runbook step 4). */
   VERIFY_WINDOW_MS: positiveInt(120_000).pipe(z.number().max(3_600_000, 'at most one hour')),
   VERIFY_POLL_MS: positiveInt(2_000),
@@ -157,10 +169,13 @@ export interface Config {
     readonly apiUrl?: string;
   };
   readonly port: number;
-  readonly redis: { readonly url: string; readonly stateUrl: string };
+  /** `replayUrl`: REPLAY_REDIS_URL; unset means replay runs on `url` (unless `replay.requireOwnRedis`). */
+  readonly redis: { readonly url: string; readonly stateUrl: string; readonly replayUrl?: string };
   readonly queuePrefix: string;
   readonly statePrefix: string;
   readonly approvers: readonly string[];
+  /** INCIDENT_CHANNELS; empty = no restriction. */
+  readonly incidentChannels: readonly IncidentChannelRule[];
   readonly stripe: { readonly secretKey?: string; readonly apiUrl?: string };
   readonly recordings: {
     readonly enabled?: boolean;
@@ -189,10 +204,14 @@ export interface Config {
   readonly census: { readonly keyBudget: number; readonly timeBudgetMs: number };
   readonly verify: { readonly windowMs: number; readonly pollMs: number };
   readonly incidentIdleMs: number;
+  /** Between two recovery sweeps of a running bot (plus up to a tenth more at random). */
+  readonly recoverySweepMs: number;
   readonly replay: {
     readonly ladderSteps: readonly number[];
     readonly maxBatch: number;
     readonly approvalTtlMs: number;
+    /** REQUIRE_REPLAY_REDIS_URL: without `redis.replayUrl`, replays are refused (diagnose still works). */
+    readonly requireOwnRedis?: boolean;
   };
   /** Read in sandbox mode only: where its world lives and whether to seed the demo incident. */
   readonly sandbox: { readonly prefix: string; readonly demo: boolean };
@@ -278,10 +297,15 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
       apiUrl: env.SLACK_API_URL,
     },
     port: env.PORT,
-    redis: { url: env.REDIS_URL, stateUrl: env.STATE_REDIS_URL ?? env.REDIS_URL },
+    redis: {
+      url: env.REDIS_URL,
+      stateUrl: env.STATE_REDIS_URL ?? env.REDIS_URL,
+      ...(env.REPLAY_REDIS_URL ? { replayUrl: env.REPLAY_REDIS_URL } : {}),
+    },
     queuePrefix: env.QUEUE_PREFIX,
     statePrefix: env.STATE_PREFIX,
     approvers: env.APPROVERS ?? [],
+    incidentChannels: env.INCIDENT_CHANNELS ?? [],
     stripe: { secretKey: env.STRIPE_SECRET_KEY, apiUrl: env.STRIPE_API_URL },
     recordings: {
       enabled: env.RECORDING_ENABLED,
@@ -307,10 +331,12 @@ function toConfig(env: Env, overrides: WorkflowOverrides | undefined): Config {
     census: { keyBudget: env.CENSUS_KEY_BUDGET, timeBudgetMs: env.CENSUS_TIME_BUDGET_MS },
     verify: { windowMs: env.VERIFY_WINDOW_MS, pollMs: env.VERIFY_POLL_MS },
     incidentIdleMs: env.INCIDENT_IDLE_MS,
+    recoverySweepMs: env.RECOVERY_SWEEP_MS,
     replay: {
       ladderSteps: env.REPLAY_LADDER ?? DEFAULT_LADDER_STEPS,
       maxBatch: env.REPLAY_MAX_BATCH,
       approvalTtlMs: env.APPROVAL_TTL_MS,
+      requireOwnRedis: env.REQUIRE_REPLAY_REDIS_URL,
     },
     sandbox: { prefix: env.SANDBOX_PREFIX, demo: env.SANDBOX_DEMO },
     logLevel: env.LOG_LEVEL,

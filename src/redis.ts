@@ -4,9 +4,10 @@ import type { Logger } from './logger';
 /**
  * Why a connection exists. One shared connection per role: reads for diagnosis
  * never queue behind the bot's own state writes, and nothing opens a connection
- * per request (Bull #1453).
+ * per request (Bull #1453). `replay` is the only role that writes Delphi's
+ * queues; it may log in as its own Redis user (docs/redis-acl.md).
  */
-export type RedisRole = 'queues' | 'state';
+export type RedisRole = 'queues' | 'state' | 'replay';
 
 export interface RedisConnectOptions {
   readonly role: RedisRole;

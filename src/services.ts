@@ -7,8 +7,18 @@ import { runCensus } from './queues/census';
 import type { DepthSamplerStats } from './runbook/depth-sampler';
 import { NO_SAMPLER, startTrendSampler } from './trend-sampler';
 import { closeRedis, connectRedis } from './redis';
+import {
+  connectReplayRedis,
+  refuseApprovedBatch,
+  refusePlan,
+  refusingApprovals,
+  skipRecovery,
+  withReplayReason,
+} from './redis-acl/replay-access';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
 import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
+import { RedisDeliveryGuard, type DeliveryGuard } from './delivery-guard';
+import type { IncidentChannelRule } from './incident-channels';
 import type { Diagnosis } from './runbook/diagnosis';
 import type { DiagnoseRequest } from './runbook/diagnose';
 import type { WorkflowId } from './workflows/types';
@@ -16,7 +26,7 @@ import { RedisReplayGate, type GateBlock, type GateScope, type ReplayGate } from
 import { recordSample } from './runbook/inspect/record-sample';
 import { createTargetChecker } from './checks';
 import type { SampleState } from './queues/types';
-import { maskFreeText, renderStoredJson } from './redaction';
+import { maskFreeText, rememberConfigSecrets, renderStoredJson } from './redaction';
 import { sampleJobs, type InspectDeps } from './runbook/inspect/sample';
 import type { RenderedPayload, SampleOutcome, SampleRequest } from './runbook/inspect/types';
 import { RedisApprovalStore, type AuditAttempt } from './approvals/approval-store';
@@ -122,6 +132,10 @@ export interface HandlerServices {
   /** Where each batch's approval request sits in Slack. */
   readonly batchMessages: BatchMessages;
   readonly sessions: IncidentSessions;
+  /** A copy of a signed request (same trigger_id) is acted on once (test/adversarial). */
+  readonly deliveries: DeliveryGuard;
+  /** INCIDENT_CHANNELS: where `/stuckjobs` may run; empty = anywhere. */
+  readonly incidentChannels: readonly IncidentChannelRule[];
   /** Shown in the acknowledgement so nobody wonders whether the bot heard them. */
   readonly trendWindowMs: number;
   readonly logger: Logger;
@@ -134,7 +148,7 @@ export interface HealthReport {
 
 export interface Services extends HandlerServices {
   /** Redis connections by role (the depth sampler has its own, `stuckjobs:trend`). */
-  readonly redis: { readonly queues: Redis; readonly state: Redis };
+  readonly redis: { readonly queues: Redis; readonly state: Redis; readonly replay?: Redis };
   /** What the background depth sampler has read and what it costs. */
   trendSampler(): DepthSamplerStats;
   /** What `GET /healthz` reports: both Redis roles answer PING. */
@@ -166,8 +180,12 @@ export function createServices(
   clock: Clock = systemClock,
   options: ServicesOptions = {},
 ): Services {
+  // Before any connection can fail: an error quoting a configured credential is masked from the start.
+  rememberConfigSecrets(config);
   const queues = connectRedis(config.redis.url, { role: 'queues', logger });
   const state = connectRedis(config.redis.stateUrl, { role: 'state', logger });
+  // Least privilege (docs/redis-acl.md): only replay writes Delphi's queues, on its own user when given.
+  const replay = connectReplayRedis(config, queues, logger);
   const backend = new BullmqBackend({ connection: queues, prefix: config.queuePrefix, logger });
   const trend = options.sampleTrends === false ? undefined : startTrendSampler(config, logger);
   const probes = createUpstreamProbes(config);
@@ -249,7 +267,8 @@ export function createServices(
     gate,
     backend,
     probes,
-    connection: queues,
+    // Never used without `replay.redis`: the replay entry points below refuse first.
+    connection: replay.redis ?? queues,
     queuePrefix: config.queuePrefix,
     journal,
     logger,
@@ -271,14 +290,24 @@ export function createServices(
       return job ? renderPayload(job.rawData) : undefined;
     },
     gate,
-    planReplay: (request) => planReplay(planDeps, request),
-    decideBatch: (directory, request) =>
-      decideBatch({ store, gate, backend, probes, approvers: config.approvers }, directory, request),
+    // A dry run moves nothing: it plans on the read connection even when replay is switched off.
+    planReplay: (request) =>
+      replay.redis || request.dryRun ? planReplay(planDeps, request) : refusePlan(store, request),
+    decideBatch: async (directory, request) => {
+      const approvals = replay.redis ? store : refusingApprovals(store);
+      const deps = { store: approvals, gate, backend, probes, approvers: config.approvers };
+      const outcome = await decideBatch(deps, directory, request);
+      return replay.redis ? outcome : withReplayReason(outcome);
+    },
     withdrawBatch: async (batchId, manifestHash, requester) =>
       (await store.decide(batchId, { decision: 'deny', userId: requester, userAllowed: false, manifestHash }))
         .code,
-    runApprovedBatch: (batchId, onProgress) => runApprovedBatch(runDeps, batchId, onProgress),
-    resumeUnfinished: (onProgress) => resumeUnfinished(runDeps, onProgress),
+    runApprovedBatch: (batchId, onProgress) =>
+      replay.redis
+        ? runApprovedBatch(runDeps, batchId, onProgress)
+        : refuseApprovedBatch(store, owner, batchId),
+    resumeUnfinished: (onProgress) =>
+      replay.redis ? resumeUnfinished(runDeps, onProgress) : skipRecovery(journal, logger),
     strandedApprovals: () =>
       findStrandedApprovals({
         store,
@@ -337,15 +366,27 @@ export function createServices(
     auditLatest: (count) => readAudit(state, store.auditKey, { maxScan: count }),
     batchMessages: new RedisBatchMessages(state, config.statePrefix),
     sessions,
+    deliveries: new RedisDeliveryGuard(state, config.statePrefix, logger),
+    incidentChannels: config.incidentChannels,
     trendWindowMs: config.trendWindowMs,
     logger,
-    redis: { queues, state },
+    redis: { queues, state, ...(replay.redis ? { replay: replay.redis } : {}) },
     trendSampler: () => trend?.sampler.stats() ?? NO_SAMPLER,
     health: async () => {
-      const [queuesStatus, stateStatus] = await Promise.all([ping(queues), ping(state)]);
+      const ownReplay = replay.own && replay.redis ? replay.redis : undefined;
+      const [queuesStatus, stateStatus, replayStatus] = await Promise.all([
+        ping(queues),
+        ping(state),
+        ownReplay ? ping(ownReplay) : undefined,
+      ]);
       return {
-        ok: queuesStatus === 'ok' && stateStatus === 'ok',
-        redis: { queues: queuesStatus, state: stateStatus },
+        ok: queuesStatus === 'ok' && stateStatus === 'ok' && (replayStatus ?? 'ok') === 'ok',
+        redis: {
+          queues: queuesStatus,
+          state: stateStatus,
+          ...(replayStatus ? { replay: replayStatus } : {}),
+          ...(replay.redis ? {} : { replay: 'off: REQUIRE_REPLAY_REDIS_URL without REPLAY_REDIS_URL' }),
+        },
       };
     },
     close: () => {
@@ -356,7 +397,8 @@ export function createServices(
         targets.close(),
         downstream.close(),
       ]).then(async () => {
-        await Promise.allSettled([closeRedis(queues), closeRedis(state)]);
+        const ownReplay = replay.own && replay.redis ? [closeRedis(replay.redis)] : [];
+        await Promise.allSettled([closeRedis(queues), closeRedis(state), ...ownReplay]);
       });
       return closing;
     },

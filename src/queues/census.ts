@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { prefixOf } from './census-prefix';
-import { asString, execReplies } from './redis-replies';
+import { asString } from './redis-replies';
 import type { Census, CensusPrefix } from './types';
 
 export interface CensusOptions {
@@ -139,6 +139,20 @@ export async function runCensus(redis: Redis, options: CensusOptions): Promise<C
   };
 }
 
+/**
+ * TYPE replies. A key the bot's read-only ACL user may not read (another
+ * application's prefix, docs/redis-acl.md) answers NOPERM: its type stays
+ * unknown instead of failing the whole census.
+ */
+async function typeReplies(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, value]) => {
+    if (error?.message.startsWith('NOPERM')) return null;
+    if (error) throw error;
+    return value;
+  });
+}
+
 /** One pipelined TYPE per example key, biggest prefixes first, within TYPES_TOTAL. */
 async function sampleTypes(redis: Redis, chosen: readonly [string, Group][]): Promise<Map<string, string>> {
   const asks: { prefix: string; key: string }[] = [];
@@ -149,7 +163,7 @@ async function sampleTypes(redis: Redis, chosen: readonly [string, Group][]): Pr
   if (asks.length === 0) return result;
   const pipeline = redis.pipeline();
   for (const ask of asks) pipeline.type(ask.key);
-  const replies = await execReplies(pipeline);
+  const replies = await typeReplies(pipeline);
   const seen = new Map<string, Set<string>>();
   asks.forEach((ask, i) => {
     const type = asString(replies[i]);
