@@ -11,7 +11,7 @@ import {
 } from './sandbox/start-sandbox';
 import { createServices } from './services';
 import { startIdleSweep } from '../handlers/replay/end-incident';
-import { startRecovery } from '../handlers/replay/resume';
+import { startRecoverySweep } from '../handlers/replay/resume';
 
 /** Idle incidents are looked for once a minute: the timeout is hours, a minute late is fine. */
 const IDLE_SWEEP_EVERY_MS = 60_000;
@@ -74,8 +74,9 @@ export async function startRuntime(
   }
 
   // Batches a crash left half done are finished and reported in the background; a plan made
-  // meanwhile sees them as open (approved or executing) and waits for them.
-  const recovery = startRecovery(services, bot.app.client, logger);
+  // meanwhile sees them as open (approved or executing) and waits for them. Again every sweep
+  // period: a replica that stays up takes over the batch of one that died (its lease lapses).
+  const recovery = startRecoverySweep(services, bot.app.client, logger, { everyMs: config.recoverySweepMs });
   const idleSweep = startIdleSweep(services, bot.app.client, logger, {
     idleMs: config.incidentIdleMs,
     everyMs: IDLE_SWEEP_EVERY_MS,

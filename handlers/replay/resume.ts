@@ -48,7 +48,7 @@ export async function resumeAndReport(
         message:
           result.status === 'finished'
             ? `Batch ${result.batch.id} was interrupted by a restart and has now finished: ${outcomeSummary(result.outcomes)}. No job was moved twice (journal). It is not verified yet: \`/stuckjobs verify <workflow>\` checks it before a larger batch.`
-            : `Batch ${result.batch.id} was interrupted by a restart and could not be finished yet (${result.error.message}); it is retried on the next start.`,
+            : `Batch ${result.batch.id} was interrupted by a restart and could not be finished yet (${result.error.message}); the bot tries again on its next recovery pass.`,
         details: result.status === 'finished' ? skippedLines(result.outcomes) : [],
       }),
     );
@@ -152,6 +152,80 @@ export function startRecovery(
       stopped = true;
       if (timer) clearTimeout(timer);
       finish();
+    },
+  };
+}
+
+export interface SweepOptions {
+  /** From the end of one pass to the start of the next. */
+  readonly everyMs: number;
+  /** Up to this much more at random (default a tenth of `everyMs`), so replicas drift apart. */
+  readonly jitterMs?: number;
+  /** Told after every pass (tests, and a log line when there was something to do). */
+  readonly onPass?: (report: ResumeReport | 'failed') => void;
+}
+
+export interface RecoverySweep {
+  /** Stops the next passes; a pass already running finishes (or fails) by itself. */
+  stop(): void;
+  /** Passes completed so far. */
+  readonly passes: number;
+}
+
+/**
+ * Recovery in every running bot, not only at start: with two replicas on one
+ * Redis, the survivor of a crash was already running when the other died, so
+ * only a periodic look finds the dead run's batch once its lease lapses
+ * (issue 8, two replicas). The first pass runs now (a restart's own recovery).
+ * Passes never overlap in one process; across replicas the journal lease and
+ * the approval claim decide who runs what, so sweeping everywhere runs each
+ * batch once. An idle pass is three reads of two small sets (see
+ * test/replicas/idle-sweep.test.ts). Never throws.
+ */
+export function startRecoverySweep(
+  services: RecoveryServices,
+  client: webApi.WebClient,
+  logger: Logger,
+  options: SweepOptions,
+): RecoverySweep {
+  const jitterMs = options.jitterMs ?? Math.floor(options.everyMs / 10);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let passes = 0;
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => void pass(), options.everyMs + Math.floor(Math.random() * (jitterMs + 1)));
+    // A pending pass alone must not keep a stopping process alive.
+    timer.unref();
+  };
+  const pass = async (): Promise<void> => {
+    let outcome: ResumeReport | 'failed';
+    try {
+      outcome = await resumeAndReport(services, client, logger);
+      // A batch running on the other replica shows as busy on every pass: worth a line only at debug.
+      const { busy, ...acted } = outcome;
+      if (Object.values(acted).some((n) => n > 0)) logger.info(outcome, 'replay recovery pass');
+      else if (busy > 0) logger.debug(outcome, 'replay recovery pass: batches running elsewhere');
+    } catch (err) {
+      outcome = 'failed';
+      logger.error({ err }, 'replay recovery pass failed; the next pass tries again');
+    }
+    passes += 1;
+    try {
+      options.onPass?.(outcome);
+    } catch (err) {
+      logger.warn({ err }, 'recovery pass listener failed');
+    }
+    schedule();
+  };
+  void pass();
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    get passes() {
+      return passes;
     },
   };
 }

@@ -33,9 +33,33 @@ export class AppClient {
     fields: Readonly<Record<string, string>>,
     options: SignedRequestOptions = {},
   ): Promise<AppResponse> {
-    const body = new URLSearchParams(fields).toString();
-    const headers = { ...slackRequestHeaders(this.signingSecret, body, options), ...options.headers };
+    const { body, headers } = this.signedForm(fields, options);
     return this.send(url, body, headers);
+  }
+
+  /**
+   * One signed request sent to every URL at once (the same bytes, timestamp
+   * and signature), as when a balancer in front of two replicas delivers one
+   * click twice. The answers come back in the order of `urls`.
+   */
+  async sendFormToAll(
+    urls: readonly string[],
+    fields: Readonly<Record<string, string>>,
+    options: SignedRequestOptions = {},
+  ): Promise<AppResponse[]> {
+    const { body, headers } = this.signedForm(fields, options);
+    return Promise.all(urls.map((url) => this.send(url, body, headers)));
+  }
+
+  private signedForm(
+    fields: Readonly<Record<string, string>>,
+    options: SignedRequestOptions,
+  ): { body: string; headers: Record<string, string> } {
+    const body = new URLSearchParams(fields).toString();
+    return {
+      body,
+      headers: { ...slackRequestHeaders(this.signingSecret, body, options), ...options.headers },
+    };
   }
 
   async send(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<AppResponse> {

@@ -26,10 +26,22 @@ export interface DeliveryResponse extends AppResponse {
   readonly transport: 'http' | 'socket';
   /** Socket Mode only: the envelope the app acked. */
   readonly envelopeId?: string;
+  /** With `to` naming several URLs: every answer, in the order of `to` (the first is also the response itself). */
+  readonly deliveries?: readonly AppResponse[];
+}
+
+/** Where one request goes over HTTP; signing options apply to HTTP delivery only. */
+export interface DeliveryOptions extends SignedRequestOptions {
+  /**
+   * The app's request URL(s) for this request only (default: the app URL):
+   * one replica of several, or several at once, the same signed bytes to each,
+   * as a balancer that delivers one click to two replicas would.
+   */
+  readonly to?: string | readonly string[];
 }
 
 /** Signing options apply to HTTP delivery only; Socket Mode envelopes are not signed. */
-export interface SendSlashCommandOptions extends SignedRequestOptions {
+export interface SendSlashCommandOptions extends DeliveryOptions {
   readonly text: string;
   /** Default: the world's requester. */
   readonly user?: string;
@@ -44,7 +56,7 @@ export interface SlashCommandResponse extends DeliveryResponse {
   readonly form: SlashCommandForm;
 }
 
-export interface SendBlockActionOptions extends SignedRequestOptions {
+export interface SendBlockActionOptions extends DeliveryOptions {
   /** The clicked message; its stored blocks supply the button's block id, value and label. */
   readonly messageTs: string;
   readonly actionId: string;

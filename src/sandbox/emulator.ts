@@ -5,6 +5,7 @@ import { AppClient, type AppResponse, type RawRequest, type SignedRequestOptions
 import { CallLog, type CallPredicate, type RecordedCall } from './call-log';
 import type {
   BlockActionResponse,
+  DeliveryOptions,
   DeliveryResponse,
   SendBlockActionOptions,
   SendSlashCommandOptions,
@@ -24,6 +25,7 @@ import { defaultWorld, type SandboxWorld } from './world';
 
 export type {
   BlockActionResponse,
+  DeliveryOptions,
   DeliveryResponse,
   SendBlockActionOptions,
   SendSlashCommandOptions,
@@ -205,8 +207,10 @@ export class SlackEmulator {
     type: EnvelopeType,
     payload: object,
     form: Readonly<Record<string, string>>,
-    options: SignedRequestOptions,
+    options: DeliveryOptions,
   ): Promise<DeliveryResponse> {
+    const { to, ...signing } = options;
+    if (to !== undefined) return this.deliverTo(typeof to === 'string' ? [to] : to, form, signing);
     if (this.appUrl === undefined && this.socketMode.connectionCount > 0) {
       const ack = await this.socketMode.deliver(type, payload, type === 'slash_commands');
       return {
@@ -218,6 +222,17 @@ export class SlackEmulator {
     }
     const response = await this.appClient.sendForm(this.requireAppUrl(), form, options);
     return { ...response, transport: 'http' };
+  }
+
+  /** One signed request to each URL at once; the first answer is the response, all of them `deliveries`. */
+  private async deliverTo(
+    urls: readonly string[],
+    form: Readonly<Record<string, string>>,
+    options: SignedRequestOptions,
+  ): Promise<DeliveryResponse> {
+    const [first, ...rest] = await this.appClient.sendFormToAll(urls, form, options);
+    if (!first) throw new Error('SlackEmulator: `to` names no app URL');
+    return { ...first, transport: 'http', ...(rest.length > 0 ? { deliveries: [first, ...rest] } : {}) };
   }
 
   /** Idempotent; runs every step even if one fails, and drops keep-alive and WebSocket connections so jest can exit. */

@@ -1,6 +1,7 @@
 export {
   SlackEmulator,
   type BlockActionResponse,
+  type DeliveryOptions,
   type DeliveryResponse,
   type SendBlockActionOptions,
   type SendSlashCommandOptions,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger';
 import { BatchBusyError } from './errors';
 import { executeBatch } from './executor';
+import { claimWhileUnfinished } from './unfinished-claim';
 import type { BatchJournal, JobOutcome, ReplayBatch } from './types';
 
 export type ReconcileResult =
@@ -57,7 +58,8 @@ export async function reconcileUnfinished(options: ReconcileOptions): Promise<Re
       const outcomes = await executeBatch({
         batch,
         connection: options.connection,
-        journal: options.journal,
+        // Finished elsewhere since the list was read: `busy` now, and not listed on the next pass.
+        journal: claimWhileUnfinished(options.journal),
         logger: options.logger,
         ...(options.owner !== undefined ? { owner: options.owner } : {}),
         ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),

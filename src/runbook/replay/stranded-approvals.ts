@@ -42,7 +42,8 @@ export interface StrandedApprovals {
  *   through the preconditions right before execution); approved, lapsed: closed;
  * - executing with a journal still running: journal recovery finishes it;
  * - executing with a finished journal: closed as done, from the journal;
- * - executing with no journal, claimed before the grace: closed as failed,
+ * - executing with no journal (or one whose begin never finished: every entry
+ *   `pending`, not listed), claimed before the grace: closed as failed,
  *   nothing moved (nothing moves without a journal entry first).
  */
 export async function findStrandedApprovals(deps: StrandedDeps): Promise<StrandedApprovals> {
@@ -75,10 +76,13 @@ export async function findStrandedApprovals(deps: StrandedDeps): Promise<Strande
     }
     if (running.has(batchId)) continue;
     const entries = await deps.journal.entries(batchId);
-    if (entries.size > 0) {
+    // Only `pending` entries and not listed: a begin still writing (a live run, another replica's or
+    // this one's) or one that died mid-way. Either way nothing moved: treated as no journal yet.
+    if ([...entries.values()].some((entry) => entry === 'unreadable' || entry.status !== 'pending')) {
       const summary = outcomeSummary(outcomesOf(entries));
-      await deps.store.finish(batchId, 'done', `${summary} (closed after a restart)`);
-      closed.push({ record, line: `ran before a restart: ${summary}.` });
+      // Told only by the one that closed it: another replica's sweep may be closing it too.
+      const finish = await deps.store.finish(batchId, 'done', `${summary} (closed after a restart)`);
+      if (finish.code === 'finished') closed.push({ record, line: `ran before a restart: ${summary}.` });
       continue;
     }
     if (deps.clock() - (record.claimedAt ?? 0) < deps.claimGraceMs) {
@@ -87,8 +91,8 @@ export async function findStrandedApprovals(deps: StrandedDeps): Promise<Strande
     }
     const line =
       'was approved, but the bot stopped before moving any job: nothing was replayed. Plan it again.';
-    await deps.store.finish(batchId, 'failed', `not run: ${line}`);
-    closed.push({ record, line });
+    if ((await deps.store.finish(batchId, 'failed', `not run: ${line}`)).code === 'finished')
+      closed.push({ record, line });
   }
   if (toRun.length + closed.length + busy > 0) {
     deps.logger.warn(

@@ -1,0 +1,93 @@
+import { startRecoverySweep, type ResumeReport } from '../../handlers/replay/resume';
+import { silentLogger } from '../../src/logger';
+import type { ReconcileResult } from '../../src/runbook/replay/reconcile';
+import type { StrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
+
+type SweepServices = Parameters<typeof startRecoverySweep>[0];
+type SweepClient = Parameters<typeof startRecoverySweep>[1];
+
+/** Only what an idle pass touches; the rest of the services is never reached with nothing to recover. */
+function idleServices(resume: () => Promise<ReconcileResult[]>): SweepServices {
+  const nothingStranded: StrandedApprovals = { toRun: [], closed: [], busy: 0 };
+  const partial = {
+    resumeUnfinished: resume,
+    strandedApprovals: () => Promise.resolve(nothingStranded),
+    batchMessages: { find: () => Promise.resolve(undefined) },
+  };
+  return partial as unknown as SweepServices;
+}
+
+const client = {} as SweepClient;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The periodic recovery every running replica does (issue 8, two replicas). */
+describe('startRecoverySweep', () => {
+  it('runs a pass at once and then every period, and none after stop', async () => {
+    let calls = 0;
+    const passes: (ResumeReport | 'failed')[] = [];
+    const sweep = startRecoverySweep(
+      idleServices(() => {
+        calls += 1;
+        return Promise.resolve([]);
+      }),
+      client,
+      silentLogger,
+      { everyMs: 20, jitterMs: 0, onPass: (report) => passes.push(report) },
+    );
+    await sleep(5);
+    expect(calls).toBe(1);
+    await sleep(150);
+    expect(calls).toBeGreaterThanOrEqual(2);
+    sweep.stop();
+    const stoppedAt = calls;
+    await sleep(100);
+    expect(calls).toBe(stoppedAt);
+    expect(sweep.passes).toBe(stoppedAt);
+    expect(passes[0]).toEqual({ finished: 0, busy: 0, failed: 0, approvedRun: 0, closed: 0 });
+  });
+
+  it('never starts a pass while the previous one is still running', async () => {
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const sweep = startRecoverySweep(
+      idleServices(async () => {
+        calls += 1;
+        running += 1;
+        most = Math.max(most, running);
+        // A pass that finishes a big batch takes many periods.
+        await sleep(calls === 1 ? 120 : 1);
+        running -= 1;
+        return [];
+      }),
+      client,
+      silentLogger,
+      { everyMs: 10, jitterMs: 0 },
+    );
+    await sleep(100);
+    expect(calls).toBe(1);
+    await sleep(100);
+    sweep.stop();
+    expect(calls).toBeGreaterThan(1);
+    expect(most).toBe(1);
+  });
+
+  it('keeps sweeping after a pass fails (Redis away for a moment)', async () => {
+    let calls = 0;
+    const passes: (ResumeReport | 'failed')[] = [];
+    const sweep = startRecoverySweep(
+      idleServices(() => {
+        calls += 1;
+        return calls === 1 ? Promise.reject(new Error('connection lost')) : Promise.resolve([]);
+      }),
+      client,
+      silentLogger,
+      { everyMs: 10, jitterMs: 0, onPass: (report) => passes.push(report) },
+    );
+    await sleep(80);
+    sweep.stop();
+    expect(passes[0]).toBe('failed');
+    expect(passes.slice(1).length).toBeGreaterThan(0);
+    expect(passes.slice(1).every((p) => p !== 'failed')).toBe(true);
+  });
+});
