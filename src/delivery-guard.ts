@@ -24,6 +24,14 @@ export const DELIVERY_MEMORY_MS = 10 * 60_000;
 /** Trigger ids are ~60 characters; a longer one is not Slack's, and the cut keeps the key small. */
 const MAX_ID = 200;
 
+/**
+ * The guard runs before `ack()`, and Slack gives up on an ack after 3 s: a
+ * paused or hung state Redis must not spend them (the 5 s command timeout
+ * would, and the command then fails with operation_timeout). Past this the
+ * request counts as new, as when Redis answers with an error.
+ */
+export const DELIVERY_GUARD_WAIT_MS = 1_000;
+
 export class RedisDeliveryGuard implements DeliveryGuard {
   constructor(
     private readonly redis: Redis,
@@ -33,14 +41,25 @@ export class RedisDeliveryGuard implements DeliveryGuard {
 
   async firstDelivery(triggerId: string): Promise<boolean> {
     const id = triggerId.slice(0, MAX_ID);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${DELIVERY_GUARD_WAIT_MS} ms`)),
+        DELIVERY_GUARD_WAIT_MS,
+      );
+    });
     try {
-      const set = await this.redis.set(`${this.prefix}:delivery:${id}`, '1', 'PX', DELIVERY_MEMORY_MS, 'NX');
-      return set === 'OK';
+      const set = this.redis.set(`${this.prefix}:delivery:${id}`, '1', 'PX', DELIVERY_MEMORY_MS, 'NX');
+      // The SET may still land later; it only remembers the id.
+      set.catch(() => undefined);
+      return (await Promise.race([set, late])) === 'OK';
     } catch (err) {
       // Defence in depth, not the safety rule: approvals are decided once by the store, plans
       // one open batch at a time. A state Redis that cannot answer this fails the request itself.
       this.logger.warn({ err }, 'delivery guard unavailable: treating the request as new');
       return true;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

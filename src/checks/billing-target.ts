@@ -43,8 +43,10 @@ export function createBillingTargetCheck(options: BillingTargetOptions): Workflo
   const { secretKey, apiUrl, timeoutMs, limit, cacheTtlMs } = options;
   if (secretKey === undefined) return notConfigured;
   const { stripe, close: closeClient } = createStripeClient(secretKey, apiUrl, timeoutMs);
-  const customers = createTtlCache<Found<true>>(cacheTtlMs);
-  const subscriptions = createTtlCache<Found<SubscriptionFacts>>(cacheTtlMs);
+  // Stripe not answering (`unknown`) is asked again next time, not remembered.
+  const answered = (found: Found<unknown>) => !('decided' in found) || found.decided.status !== 'unknown';
+  const customers = createTtlCache<Found<true>>(cacheTtlMs, undefined, answered);
+  const subscriptions = createTtlCache<Found<SubscriptionFacts>>(cacheTtlMs, undefined, answered);
 
   const retrieve = <T>(what: string, read: () => Promise<Found<T>>): Promise<Found<T>> =>
     limit(() =>

@@ -15,9 +15,15 @@ interface Entry<T> {
  * longer would show a stale `fail` to an operator who re-samples after the
  * tenant fixed the endpoint. Expired entries are swept on each call, so a
  * long-lived checker does not grow without bound. A load that rejects is
- * forgotten at once.
+ * forgotten at once, and so is an answer `keep` refuses: "the upstream could
+ * not be asked" says nothing about the target, and kept for the TTL it would
+ * refuse a plan for half a minute after the upstream recovered.
  */
-export function createTtlCache<T>(ttlMs: number, now: () => number = () => performance.now()): TtlCache<T> {
+export function createTtlCache<T>(
+  ttlMs: number,
+  now: () => number = () => performance.now(),
+  keep: (value: T) => boolean = () => true,
+): TtlCache<T> {
   const entries = new Map<string, Entry<T>>();
 
   const sweep = (at: number) => {
@@ -32,8 +38,9 @@ export function createTtlCache<T>(ttlMs: number, now: () => number = () => perfo
       const entry: Entry<T> = { value: Promise.resolve().then(load), expiresAt: Infinity };
       entries.set(key, entry);
       entry.value.then(
-        () => {
-          entry.expiresAt = now() + ttlMs;
+        (value) => {
+          if (keep(value)) entry.expiresAt = now() + ttlMs;
+          else if (entries.get(key) === entry) entries.delete(key);
         },
         () => {
           if (entries.get(key) === entry) entries.delete(key);

@@ -43,8 +43,9 @@ export function createRecordingTargetCheck(
   if (bucket === undefined) return notConfigured;
   // One client for the checker's life; one attempt per request: a check reports, it does not insist.
   const client = createRecordingsS3Client({ region, s3Endpoint, timeoutMs, credentials });
-  const objects = createTtlCache<CheckResult>(cacheTtlMs);
-  const bucketAnswers = createTtlCache<S3Answer>(cacheTtlMs);
+  // S3 not answering (`unknown`, `other`) is asked again next time, not remembered.
+  const objects = createTtlCache<CheckResult>(cacheTtlMs, undefined, (r) => r.status !== 'unknown');
+  const bucketAnswers = createTtlCache<S3Answer>(cacheTtlMs, undefined, (a) => a.kind !== 'other');
 
   const head = (what: string, send: (signal: AbortSignal) => Promise<unknown>): Promise<S3Answer> =>
     limit(() =>

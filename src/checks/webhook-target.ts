@@ -78,7 +78,8 @@ export function createWebhookTargetCheck(options: WebhookTargetOptions): Workflo
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const cache = createTtlCache<CheckResult>(cacheTtlMs);
+  // An endpoint that could not be asked (`unknown`) is asked again next time, not remembered.
+  const cache = createTtlCache<CheckResult>(cacheTtlMs, undefined, (r) => r.status !== 'unknown');
 
   const head = (target: string, hostname: string) =>
     withDeadline(

@@ -67,20 +67,27 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest = {}
   const selected = deps.workflows.filter((w) => !request.workflowIds || request.workflowIds.includes(w.id));
   const has = (workflowId: WorkflowId) => selected.some((w) => w.id === workflowId);
 
-  const snapshots = await Promise.all(selected.map((workflow) => readSnapshot(deps, workflow)));
-  const webhookRead = snapshots.find((read) => read.workflow.id === 'webhooks');
-
-  const upstreamPromise = settleAll({
-    docker: deps.probes.docker(),
-    signoz: deps.probes.signoz(),
-    stripe: has('billing') ? deps.probes.stripe() : undefined,
-    recordings: has('recordings') ? deps.probes.recordings() : undefined,
-    webhookEndpoints: webhookRead ? probeWebhookTargets(deps.probes, webhookRead) : undefined,
-  });
+  // Started before the queue reads, not after them: none of these needs a snapshot, and on a
+  // Redis that answers nothing the census would otherwise add its own timeout to theirs.
   const censusPromise = deps.census().then(
     (census): CensusOutcome => ({ ok: true, census }),
     (error: unknown): CensusOutcome => ({ ok: false, error: errorMessage(error) }),
   );
+  const independentPromise = settleAll({
+    docker: deps.probes.docker(),
+    signoz: deps.probes.signoz(),
+    stripe: has('billing') ? deps.probes.stripe() : undefined,
+    recordings: has('recordings') ? deps.probes.recordings() : undefined,
+  });
+
+  const snapshots = await Promise.all(selected.map((workflow) => readSnapshot(deps, workflow)));
+  const webhookRead = snapshots.find((read) => read.workflow.id === 'webhooks');
+  const upstreamPromise = Promise.all([
+    independentPromise,
+    settleAll({
+      webhookEndpoints: webhookRead ? probeWebhookTargets(deps.probes, webhookRead) : undefined,
+    }),
+  ]).then(([independent, webhooks]) => ({ ...independent, ...webhooks }));
 
   const reads = await trendReadings(deps, snapshots, startedAt);
   const [upstream, census] = await Promise.all([upstreamPromise, censusPromise]);

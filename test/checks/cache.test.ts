@@ -26,4 +26,16 @@ describe('createTtlCache', () => {
     await expect(cache.get('k', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(cache.get('k', () => Promise.resolve('fresh'))).resolves.toBe('fresh');
   });
+
+  it('forgets an answer `keep` refuses, but still shares it with callers that came while it loaded', async () => {
+    const cache = createTtlCache<string>(1000, undefined, (value) => value !== 'unreachable');
+    const load = jest.fn(() => Promise.resolve('unreachable'));
+    expect(await Promise.all([cache.get('k', load), cache.get('k', load)])).toEqual([
+      'unreachable',
+      'unreachable',
+    ]);
+    expect(load).toHaveBeenCalledTimes(1);
+    await expect(cache.get('k', () => Promise.resolve('fresh'))).resolves.toBe('fresh');
+    await expect(cache.get('k', () => Promise.resolve('newer'))).resolves.toBe('fresh');
+  });
 });
