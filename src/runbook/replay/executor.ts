@@ -7,14 +7,7 @@ import { BatchBusyError } from './errors';
 import { enqueueJobs } from './enqueue-job';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from './replay-chunk';
 import { replayJobs, type RunContext } from './replay-job';
-import {
-  batchKind,
-  replayBatchSchema,
-  type BatchJournal,
-  type JobOutcome,
-  type JournalEntry,
-  type ReplayBatch,
-} from './types';
+import { batchKind, replayBatchSchema, type BatchJournal, type JobOutcome, type ReplayBatch } from './types';
 
 /**
  * Long enough that no single step (a chunk's few Redis round trips, or one
@@ -38,8 +31,6 @@ export interface ExecuteBatchOptions {
   /** Jobs per chunk script (replay batches); default DEFAULT_CHUNK_SIZE. */
   readonly chunkSize?: number;
 }
-
-const FRESH: ReadonlyMap<string, JournalEntry | 'unreadable'> = new Map();
 
 export function defaultOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -109,9 +100,9 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<JobOut
       leaseMs,
       log,
     };
-    // Read once: while this run holds the lease, only this run writes the journal.
-    // A journal this call created holds only `pending` entries and no ledger: nothing to read back.
-    const entries = created ? FRESH : await journal.entries(batch.id);
+    // Read once: while this run holds the lease, only this run writes the journal. Read even when
+    // this call created it: another run may have claimed, run and released it between our begin and claim.
+    const entries = await journal.entries(batch.id);
     let done = 0;
     const onSettled = (count: number): void => {
       if (count === 0) return;

@@ -171,12 +171,3 @@ export async function runChunk(
     return { jobId: job.id, verdict: earlier ? verdict.slice(4) : verdict, earlier };
   });
 }
-
-/** Check and move one chunk: `chunkArgs`, then `runChunk`. */
-export async function moveChunk(
-  ctx: RunContext,
-  jobs: readonly ReplayBatchJob[],
-  reads: readonly JobRead[],
-): Promise<ChunkVerdict[]> {
-  return runChunk(ctx, jobs, chunkArgs(ctx, jobs, reads));
-}

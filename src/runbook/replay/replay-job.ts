@@ -43,8 +43,9 @@ function entryOf(outcome: JobOutcome, at: number): JournalEntry {
  *    into the journal, and progress is reported.
  *
  * `onSettled(n)`: n more jobs are settled and journaled. `fresh`: this run
- * created the journal (step 2 and 3 cannot apply; the chunk script still
- * refuses any job its ledger holds).
+ * created the journal, so no job can be `moving` (step 3) and the ledger is
+ * not read ahead (step 2): should another run have moved some in between, the
+ * chunk script answers their earlier verdict instead of moving them.
  */
 export async function replayJobs(
   ctx: RunContext,
@@ -75,7 +76,6 @@ export async function replayJobs(
 
   const toMove: ReplayBatchJob[] = [];
   if (options.fresh) {
-    // Journal created by this run: no earlier run moved anything, so no ledger to consult.
     toMove.push(...open);
   } else if (open.length > 0) {
     await holdLease(ctx);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { silentLogger } from '../../../src/logger';
-import { moveChunk, readChunk } from '../../../src/runbook/replay/replay-chunk';
+import { chunkArgs, readChunk, runChunk, type JobRead } from '../../../src/runbook/replay/replay-chunk';
 import type { RunContext } from '../../../src/runbook/replay/run-context';
 import type { ReplayBatch } from '../../../src/runbook/replay/types';
 import { testRedis, testRedisUrl } from '../../helpers/redis';
@@ -50,6 +50,10 @@ describe('replay-chunk-9.lua guards, called directly', () => {
       log: silentLogger,
     };
   });
+  /** One chunk as the executor runs it: its arguments from the read, then the script. */
+  const moveChunk = (jobs: ReplayBatch['jobs'], reads: JobRead[]) =>
+    runChunk(ctx, jobs, chunkArgs(ctx, jobs, reads));
+
   afterEach(async () => {
     await cleanReplayScope(redis, scope);
     await redis.quit();
@@ -57,10 +61,10 @@ describe('replay-chunk-9.lua guards, called directly', () => {
 
   it('never moves a job twice: a second call on the same batch answers from the ledger', async () => {
     const reads = await readChunk(ctx, batch.jobs);
-    const first = await moveChunk(ctx, batch.jobs, reads);
+    const first = await moveChunk(batch.jobs, reads);
     expect(first.map((v) => [v.verdict, v.earlier])).toEqual(batch.jobs.map(() => ['moved', false]));
     // The same reads again, as a second executor holding stale reads would send them.
-    const second = await moveChunk(ctx, batch.jobs, reads);
+    const second = await moveChunk(batch.jobs, reads);
     expect(second.map((v) => [v.verdict, v.earlier])).toEqual(batch.jobs.map(() => ['moved', true]));
     const moves = await movesOutOfFailed(redis, scope.prefix, QUEUE);
     for (const job of batch.jobs) expect(moves.get(job.id)).toBe(1);
@@ -71,7 +75,7 @@ describe('replay-chunk-9.lua guards, called directly', () => {
     const reads = await readChunk(ctx, batch.jobs);
     // Changed between the read (which the SHA-256 check passed) and the move.
     await redis.hset(`${scope.prefix}:${QUEUE}:${job!.id}`, 'data', JSON.stringify({ tampered: true }));
-    const verdicts = await moveChunk(ctx, batch.jobs, reads);
+    const verdicts = await moveChunk(batch.jobs, reads);
     expect(verdicts[0]).toMatchObject({ jobId: job!.id, verdict: 'payload-changed' });
     expect(await redis.zscore(`${scope.prefix}:${QUEUE}:failed`, job!.id)).not.toBeNull();
     expect(verdicts.slice(1).map((v) => v.verdict)).toEqual(['moved', 'moved']);
@@ -81,7 +85,7 @@ describe('replay-chunk-9.lua guards, called directly', () => {
     const [job] = batch.jobs;
     const reads = await readChunk(ctx, batch.jobs);
     await redis.hincrby(`${scope.prefix}:${QUEUE}:${job!.id}`, 'atm', 1);
-    const verdicts = await moveChunk(ctx, batch.jobs, reads);
+    const verdicts = await moveChunk(batch.jobs, reads);
     expect(verdicts[0]).toMatchObject({ jobId: job!.id, verdict: 'failed-again' });
     expect(await redis.zscore(`${scope.prefix}:${QUEUE}:failed`, job!.id)).not.toBeNull();
   });
