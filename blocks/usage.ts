@@ -5,7 +5,11 @@ import { BlockId, COMMAND } from './ids';
 import { context, escapeMrkdwn, section, truncate } from './text';
 
 export interface UsageView {
-  /** What was wrong with what they typed, if anything. */
+  /**
+   * What was wrong with what they typed, if anything. It quotes what was typed,
+   * and people paste keys into the wrong place: the handler masks it first
+   * (handlers/commands/stuckjobs.ts), so this builder stays pure.
+   */
   readonly problem?: string;
   readonly workflowIds: readonly string[];
 }
@@ -23,8 +27,7 @@ export function usageMessage(view: UsageView): BuiltMessage {
     `*${COMMAND} note* — the operations-log draft, from the record · *${COMMAND} done* — end the incident: note and summary`,
     `*${COMMAND} help* — this message`,
   ];
-  // A problem quotes what was typed, and people paste keys into the wrong place.
-  const problem = view.problem === undefined ? undefined : maskFreeText(view.problem);
+  const { problem } = view;
   const blocks: KnownBlock[] = [];
   if (problem) blocks.push(section(BlockId.error, `:warning: ${escapeMrkdwn(truncate(problem, 500))}`));
   blocks.push(
@@ -47,6 +50,8 @@ export interface ErrorView {
 
 /** What a user sees when something failed: what happened and the id to quote. */
 export function errorMessageBlocks(view: ErrorView): BuiltMessage {
+  // Masked here only until handlers/error-handler.ts (its one caller) masks a UsageError's
+  // message itself, as handlers/commands/stuckjobs.ts does for usageMessage.
   const message = maskFreeText(view.message);
   const suffix = view.correlationId
     ? ` (error id \`${view.correlationId}\`; quote it when you ask for help)`

@@ -77,8 +77,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     customRoutes: [healthRoute(options.health, options.logger)],
     logger,
   });
-  // What Bolt lets through or chokes on (a timestamp ahead, a `payload` of `null`): test/adversarial.
-  shieldReceiver(receiver, options.logger);
+  // The signature before any parsing, then what Bolt lets through or chokes on: test/adversarial.
+  shieldReceiver(receiver, options.logger, options.signingSecret);
   const app = buildApp(options, receiver, clientOptions, logger);
   const server = (await app.start(
     options.host ? { port: options.port, host: options.host } : options.port,

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { maskFreeText, redactValue } from './redaction';
+import { redactValue, UNREADABLE } from './redaction';
 
 export type { Logger };
 
@@ -44,15 +44,43 @@ export const REDACTED_PATHS: readonly string[] = [
 const redactingFormatters: NonNullable<LoggerOptions['formatters']> = {
   bindings: (bindings) => redactValue(bindings) as Record<string, unknown>,
   log: (object) => {
-    const { err, ...fields } = object;
-    const redacted = redactValue(fields) as Record<string, unknown>;
-    return err === undefined ? redacted : { ...redacted, err };
+    try {
+      const { err, ...fields } = object;
+      const redacted = redactValue(fields) as Record<string, unknown>;
+      return err === undefined ? redacted : { ...redacted, err };
+    } catch {
+      // A merge object whose keys cannot be read (a hostile Proxy): the line is still written.
+      return { fields: UNREADABLE };
+    }
   },
 };
 
 const redactingSerializers: NonNullable<LoggerOptions['serializers']> = {
-  err: (err: unknown) => redactValue(pino.stdSerializers.err(err as Error)),
-  msg: (msg: unknown) => (typeof msg === 'string' ? maskFreeText(msg) : msg),
+  err: (err: unknown) => {
+    try {
+      return redactValue(pino.stdSerializers.err(err as Error));
+    } catch {
+      return redactValue(err);
+    }
+  },
+  // Through the same bounds as fields: a 4 MB message is cut before it is masked.
+  msg: (msg: unknown) => redactValue(msg),
+};
+
+/**
+ * The last guard: whatever pino itself does with an argument (an `instanceof`
+ * on a Proxy, a getter), a log call never throws into the code that logged.
+ * The line is replaced by one that says so.
+ */
+const neverThrowingHooks: NonNullable<LoggerOptions['hooks']> = {
+  logMethod(args, method) {
+    try {
+      method.apply(this, args);
+    } catch {
+      // Not the error: reading it may be what threw.
+      method.call(this, { logFailure: true }, 'a log line could not be written');
+    }
+  },
 };
 
 /** `destination` lets tests read the lines exactly as production would write them. */
@@ -63,6 +91,7 @@ export function createLogger(options: LoggerOptions = {}, destination?: Destinat
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     formatters: redactingFormatters,
     serializers: redactingSerializers,
+    hooks: neverThrowingHooks,
     ...options,
   };
   const logger = destination ? pino(settings, destination) : pino(settings);

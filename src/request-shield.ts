@@ -2,14 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HTTPReceiver } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from './logger';
+import { headerRefusal, type Refusal, signatureRefusal } from './request-signature';
+
+export { MAX_CLOCK_SKEW_S, type Refusal } from './request-signature';
 
 /** Bolt's own default (HTTPModuleFunctions.defaultBodyLimit): the shield reads no more than Bolt would. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
-
-/** Slack's rule, both ways: Bolt refuses only timestamps older than this, never ones ahead of its clock. */
-export const MAX_CLOCK_SKEW_S = 5 * 60;
-
-export type Refusal = { readonly status: 400 | 401; readonly reason: string };
 
 const id = z.string().min(1).max(255);
 
@@ -47,25 +45,15 @@ function repeatedField(form: URLSearchParams): string | undefined {
 
 /**
  * What Bolt 5's HTTP receiver does not refuse by itself, found by
- * test/adversarial: a timestamp more than 5 minutes ahead (its check is
- * one-sided, so a signed request stamped ahead stays replayable for that
- * long), a `payload` that is JSON but not an object (`null` makes the
- * receiver throw outside its try: the request is never answered and the
- * rejection goes unhandled), a payload whose `actions` or ids are not the
- * shape Bolt's middleware assumes (it throws a TypeError), and a form field
- * sent twice (it arrives as an array). Pure, so it is tested without a server.
+ * test/adversarial, checked only on a request whose signature holds (see
+ * {@link refusalFor}): a `payload` that is JSON but not an object (`null`
+ * makes the receiver throw outside its try: the request is never answered
+ * and the rejection goes unhandled), a payload whose `actions` or ids are not
+ * the shape Bolt's middleware assumes (it throws a TypeError), and a form
+ * field sent twice (it arrives as an array). Pure, so it is tested without a
+ * server.
  */
-export function refusalFor(
-  headers: IncomingMessage['headers'],
-  rawBody: string,
-  nowSeconds: number,
-): Refusal | undefined {
-  const stamp = headers['x-slack-request-timestamp'];
-  if (typeof stamp === 'string' && /^\d+$/.test(stamp)) {
-    if (Number(stamp) - nowSeconds > MAX_CLOCK_SKEW_S) {
-      return { status: 401, reason: 'timestamp more than 5 minutes ahead' };
-    }
-  }
+export function shapeRefusal(headers: IncomingMessage['headers'], rawBody: string): Refusal | undefined {
   const contentType = headers['content-type'];
   let parsed: unknown;
   try {
@@ -81,7 +69,7 @@ export function refusalFor(
       parsed = JSON.parse(rawBody);
     }
   } catch {
-    // Bolt answers 400 to unparseable bodies itself (after its signature check).
+    // Bolt answers 400 to unparseable bodies itself.
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -93,6 +81,20 @@ export function refusalFor(
     return { status: 400, reason: 'payload fields of the wrong shape' };
   }
   return undefined;
+}
+
+/**
+ * The signature first (Slack's v0 HMAC, the 5-minute window both ways, where
+ * Bolt's own check is one-sided), then the shape: parsing up to 4 MB of JSON
+ * costs the event loop, so only a request Slack signed gets that far.
+ */
+export function refusalFor(
+  headers: IncomingMessage['headers'],
+  rawBody: string,
+  nowSeconds: number,
+  signingSecret: string,
+): Refusal | undefined {
+  return signatureRefusal(headers, rawBody, nowSeconds, signingSecret) ?? shapeRefusal(headers, rawBody);
 }
 
 class TooLarge extends Error {}
@@ -125,34 +127,70 @@ function answer(res: ServerResponse, status: number): void {
   res.end();
 }
 
+/** Logging must not be what leaves a request unanswered. */
+function tryLog(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The logger itself failed; the answer below still goes out.
+  }
+}
+
 /**
  * Reads each request to `endpoint` first and refuses what {@link refusalFor}
- * names; everything else goes on to Bolt with its body already read (Bolt
- * uses a request's `rawBody` when it is there). Other routes pass untouched.
+ * names, a bad signature before anything is parsed; everything else goes on to
+ * Bolt with its body already read (Bolt uses a request's `rawBody` when it is
+ * there, and checks the signature again). Other routes pass untouched.
  */
-export function shieldReceiver(receiver: HTTPReceiver, logger: Logger, endpoint = '/slack/events'): void {
+export function shieldReceiver(
+  receiver: Pick<HTTPReceiver, 'requestListener'>,
+  logger: Logger,
+  signingSecret: string,
+  endpoint = '/slack/events',
+): void {
   const bolt = receiver.requestListener;
+  const refuse = (res: ServerResponse, refusal: Refusal): void => {
+    tryLog(() => logger.warn({ status: refusal.status, reason: refusal.reason }, 'Slack request refused'));
+    answer(res, refusal.status);
+  };
   receiver.requestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'POST' || path !== endpoint) {
       bolt(req, res);
       return;
     }
-    readBody(req, BODY_LIMIT_BYTES).then(
-      (raw) => {
-        const refusal = refusalFor(req.headers, raw.toString('utf8'), Math.floor(Date.now() / 1000));
-        if (refusal) {
-          logger.warn({ status: refusal.status, reason: refusal.reason }, 'Slack request refused');
-          answer(res, refusal.status);
-          return;
+    // Unsigned or stale: refused before the body is buffered; what was sent is drained and dropped.
+    const early = headerRefusal(req.headers, Math.floor(Date.now() / 1000));
+    if (early) {
+      req.resume();
+      refuse(res, early);
+      return;
+    }
+    readBody(req, BODY_LIMIT_BYTES)
+      .then(
+        (raw) => {
+          const now = Math.floor(Date.now() / 1000);
+          const refusal = refusalFor(req.headers, raw.toString('utf8'), now, signingSecret);
+          if (refusal) {
+            refuse(res, refusal);
+            return;
+          }
+          Object.assign(req, { rawBody: raw });
+          bolt(req, res);
+        },
+        (error: unknown) => {
+          tryLog(() => logger.warn({ err: error }, 'Slack request body unreadable'));
+          answer(res, error instanceof TooLarge ? 413 : 400);
+        },
+      )
+      .catch((error: unknown) => {
+        // Bolt's listener threw synchronously, or answering did: never an unhandled rejection.
+        tryLog(() => logger.error({ err: error }, 'Slack request shield failed'));
+        try {
+          answer(res, 500);
+        } catch {
+          res.destroy();
         }
-        Object.assign(req, { rawBody: raw });
-        bolt(req, res);
-      },
-      (error: unknown) => {
-        logger.warn({ err: error }, 'Slack request body unreadable');
-        answer(res, error instanceof TooLarge ? 413 : 400);
-      },
-    );
+      });
   };
 }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { usageMessage } from '../../blocks/usage';
 import { UsageError } from '../../src/errors';
+import { maskFreeText } from '../../src/redaction';
 import type { HandlerServices } from '../../src/services';
 import {
   inIncidentChannel,
@@ -26,9 +27,11 @@ export function stuckjobsCommand(services: HandlerServices) {
       parsed = parseCommandText(command.text, services.workflowIds);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
+      // The message quotes what was typed, and people paste keys into the wrong place.
+      const problem = maskFreeText(error.message);
       await ack({
         response_type: 'ephemeral',
-        ...usageMessage({ problem: error.message, workflowIds: services.workflowIds }),
+        ...usageMessage({ problem, workflowIds: services.workflowIds }),
       });
       return;
     }

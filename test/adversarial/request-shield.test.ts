@@ -1,8 +1,21 @@
-import { MAX_CLOCK_SKEW_S, refusalFor } from '../../src/request-shield';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MAX_CLOCK_SKEW_S, refusalFor, shapeRefusal, shieldReceiver } from '../../src/request-shield';
+import { createLogger, type Logger } from '../../src/logger';
+import { signSlackRequest } from '../../src/sandbox/signing';
 
 const NOW = 1_800_000_000;
+const SECRET = 'shield-test-signing-secret';
 const form = { 'content-type': 'application/x-www-form-urlencoded' } as const;
-const stamped = (ts: number) => ({ ...form, 'x-slack-request-timestamp': String(ts) });
+/** Headers Slack would send for `body` stamped `ts`; `signature` forges the last one. */
+const signed = (body: string, ts = NOW, signature = signSlackRequest(SECRET, ts, body)) => ({
+  ...form,
+  'x-slack-request-timestamp': String(ts),
+  'x-slack-signature': signature,
+});
+/** refusalFor for a correctly signed request: the shape rules alone. */
+const refusalForSigned = (body: string, headers: Record<string, string> = signed(body)) =>
+  refusalFor(headers, body, NOW, SECRET);
 const payload = (value: unknown) => new URLSearchParams({ payload: JSON.stringify(value) }).toString();
 const click = {
   type: 'block_actions',
@@ -13,19 +26,64 @@ const click = {
   trigger_id: '1.2.3',
 };
 
-describe('refusalFor (what Bolt lets through or chokes on)', () => {
-  it('refuses a timestamp more than 5 minutes ahead, and leaves the past side to Bolt', () => {
-    expect(refusalFor(stamped(NOW + MAX_CLOCK_SKEW_S + 1), 'text=help', NOW)).toEqual({
+describe('refusalFor: the signature, before anything is parsed', () => {
+  it('refuses a timestamp more than 5 minutes off either way, even correctly signed', () => {
+    const body = 'text=help';
+    const at = (ts: number) => refusalFor(signed(body, ts), body, NOW, SECRET);
+    expect(at(NOW + MAX_CLOCK_SKEW_S + 1)).toEqual({
       status: 401,
       reason: 'timestamp more than 5 minutes ahead',
     });
-    expect(refusalFor(stamped(NOW + MAX_CLOCK_SKEW_S), 'text=help', NOW)).toBeUndefined();
-    expect(refusalFor(stamped(NOW - 3600), 'text=help', NOW)).toBeUndefined();
+    expect(at(NOW - MAX_CLOCK_SKEW_S - 1)).toEqual({
+      status: 401,
+      reason: 'timestamp more than 5 minutes old',
+    });
+    expect(at(NOW + MAX_CLOCK_SKEW_S)).toBeUndefined();
+    expect(at(NOW - MAX_CLOCK_SKEW_S)).toBeUndefined();
   });
 
+  it('refuses a forged, malformed or missing signature and a missing timestamp with 401', () => {
+    const body = 'text=help';
+    const good = signSlackRequest(SECRET, NOW, body);
+    const refused = [
+      signed(body, NOW, signSlackRequest('another-secret', NOW, body)),
+      signed(body, NOW, signSlackRequest(SECRET, NOW, 'text=replay')),
+      signed(body, NOW, signSlackRequest(SECRET, NOW - 1, body)),
+      signed(body, NOW, good.replace('v0=', 'v1=')),
+      signed(body, NOW, good.toUpperCase()),
+      signed(body, NOW, `${good}00`),
+      signed(body, NOW, 'v0='),
+      { ...form, 'x-slack-request-timestamp': String(NOW) },
+      { ...form, 'x-slack-signature': good },
+      { ...signed(body), 'x-slack-request-timestamp': `${NOW}.5` },
+    ];
+    for (const headers of refused) {
+      expect(refusalFor(headers, body, NOW, SECRET)).toMatchObject({ status: 401 });
+    }
+    expect(refusalFor(signed(body), body, NOW, SECRET)).toBeUndefined();
+  });
+
+  it('answers an unsigned body with 401 without parsing it (JSON.parse is never called)', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const hostile = payload({ ...click, actions: 'x'.repeat(100_000) });
+      const forged = signed(hostile, NOW, `v0=${'0'.repeat(64)}`);
+      expect(refusalFor(forged, hostile, NOW, SECRET)).toEqual({
+        status: 401,
+        reason: 'signature does not match',
+      });
+      expect(refusalFor(form, payload(null), NOW, SECRET)).toMatchObject({ status: 401 });
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+});
+
+describe('refusalFor: the shape of a signed request (what Bolt lets through or chokes on)', () => {
   it('refuses a payload that is JSON but not an object', () => {
     for (const value of [null, 42, 'x', [click], true]) {
-      expect(refusalFor(stamped(NOW), payload(value), NOW)).toMatchObject({ status: 400 });
+      expect(refusalForSigned(payload(value))).toMatchObject({ status: 400 });
     }
   });
 
@@ -42,30 +100,97 @@ describe('refusalFor (what Bolt lets through or chokes on)', () => {
       { ...click, team: 'T1' },
       { ...click, channel: { id: '' } },
     ];
-    for (const value of broken)
-      expect(refusalFor(stamped(NOW), payload(value), NOW)).toMatchObject({ status: 400 });
+    for (const value of broken) expect(refusalForSigned(payload(value))).toMatchObject({ status: 400 });
   });
 
   it('refuses a form with a field sent twice', () => {
-    expect(refusalFor(stamped(NOW), 'text=diagnose&text=replay', NOW)).toMatchObject({
+    expect(refusalForSigned('text=diagnose&text=replay')).toMatchObject({
       status: 400,
       reason: 'form field text repeated',
     });
   });
 
   it('lets through what Slack sends, and what Bolt itself answers (unparseable JSON)', () => {
-    expect(refusalFor(stamped(NOW), payload(click), NOW)).toBeUndefined();
+    expect(refusalForSigned(payload(click))).toBeUndefined();
+    expect(refusalForSigned(payload({ ...click, team: null, channel: undefined }))).toBeUndefined();
+    expect(refusalForSigned('command=%2Fstuckjobs&text=diagnose')).toBeUndefined();
+    expect(refusalForSigned('payload=%7Bnot')).toBeUndefined();
+    const challenge = JSON.stringify({ type: 'url_verification', challenge: 'c' });
     expect(
-      refusalFor(stamped(NOW), payload({ ...click, team: null, channel: undefined }), NOW),
+      refusalForSigned(challenge, { ...signed(challenge), 'content-type': 'application/json' }),
     ).toBeUndefined();
-    expect(refusalFor(stamped(NOW), 'command=%2Fstuckjobs&text=diagnose', NOW)).toBeUndefined();
-    expect(refusalFor(stamped(NOW), 'payload=%7Bnot', NOW)).toBeUndefined();
-    expect(
-      refusalFor(
-        { 'content-type': 'application/json' },
-        JSON.stringify({ type: 'url_verification', challenge: 'c' }),
-        NOW,
-      ),
-    ).toBeUndefined();
+    expect(shapeRefusal({ 'content-type': 'application/json' }, challenge)).toBeUndefined();
+  });
+});
+
+describe('shieldReceiver over HTTP', () => {
+  let server: Server;
+  let url: string;
+  let bolt: jest.Mock<void, Parameters<RequestListener>>;
+  let logger: Logger;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+
+  beforeAll(() => process.on('unhandledRejection', onUnhandled));
+  afterAll(() => process.off('unhandledRejection', onUnhandled));
+
+  beforeEach(async () => {
+    unhandled.length = 0;
+    bolt = jest.fn<void, Parameters<RequestListener>>((_req, res) => res.writeHead(200).end('bolt'));
+    logger = createLogger({ level: 'silent' });
+    const receiver: { requestListener: RequestListener } = { requestListener: (req, res) => bolt(req, res) };
+    shieldReceiver(receiver, logger, SECRET);
+    server = createServer((req, res) => receiver.requestListener(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(5_000) });
+  const signedNow = (body: string) => signed(body, Math.floor(Date.now() / 1000));
+
+  it('passes a signed request to Bolt with its body already read', async () => {
+    const body = 'command=%2Fstuckjobs&text=help';
+    const response = await post(body, signedNow(body));
+    expect(response.status).toBe(200);
+    expect(bolt).toHaveBeenCalledTimes(1);
+    const [req] = bolt.mock.calls[0] ?? [];
+    expect((req as { rawBody?: Buffer } | undefined)?.rawBody?.toString('utf8')).toBe(body);
+  });
+
+  it('answers a forged `payload=null` with 401 and never reaches Bolt', async () => {
+    const body = payload(null);
+    const forged = signed(body, Math.floor(Date.now() / 1000), `v0=${'a'.repeat(64)}`);
+    expect((await post(body, forged)).status).toBe(401);
+    expect((await post(body, form)).status).toBe(401);
+    expect(bolt).not.toHaveBeenCalled();
+  });
+
+  it('answers 500 when Bolt throws, with no unhandled rejection', async () => {
+    bolt.mockImplementation(() => {
+      throw new Error('listener threw');
+    });
+    const body = 'command=%2Fstuckjobs&text=help';
+    expect((await post(body, signedNow(body))).status).toBe(500);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('still answers when the logger throws while refusing', async () => {
+    jest.spyOn(logger, 'warn').mockImplementation(() => {
+      throw new Error('logger threw');
+    });
+    const body = payload(null);
+    expect((await post(body, form)).status).toBe(401);
+    expect((await post(body, signedNow(body))).status).toBe(400);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
   });
 });
