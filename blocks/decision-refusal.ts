@@ -1,6 +1,7 @@
 import type { ApprovalState, DecideCode } from '../src/approvals/approval-types';
 import type { BatchManifest } from '../src/approvals/batch-manifest';
 import { COMMAND } from './ids';
+import { mention, type NoticeText } from './mention';
 
 export interface RefusalView {
   readonly code: Exclude<DecideCode, 'approved' | 'denied'>;
@@ -9,11 +10,12 @@ export interface RefusalView {
   readonly approverReason: string;
   /** For `not-pending`: the batch's state and who decided it. */
   readonly state?: ApprovalState;
+  /** Slack user id the store recorded for the decision (mentioned only if it is a valid id). */
   readonly decidedBy?: string;
 }
 
 /** The one line the clicker reads when a click on Approve or Deny was refused: why, and what to do. */
-export function decisionRefusalText(view: RefusalView): string {
+export function decisionRefusalText(view: RefusalView): NoticeText {
   const workflow = view.manifest?.workflow ?? '<workflow>';
   switch (view.code) {
     case 'self-approval':
@@ -27,8 +29,8 @@ export function decisionRefusalText(view: RefusalView): string {
     case 'expired':
       return `Batch ${view.manifest?.batchNumber ?? ''} expired before a decision: nothing was replayed. Plan it again with \`${COMMAND} replay ${workflow}\`.`;
     case 'not-pending': {
-      const who = view.decidedBy ? ` by <@${view.decidedBy}>` : '';
-      return `This batch was already ${view.state ?? 'decided'}${who}: nothing more to do.`;
+      const who = view.decidedBy ? [' by ', mention(view.decidedBy)] : [];
+      return [`This batch was already ${view.state ?? 'decided'}`, ...who, ': nothing more to do.'];
     }
     case 'dry-run':
       return `This is a dry run: there is nothing to approve. Plan the batch without \`--dry-run\` to replay it.`;

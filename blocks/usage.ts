@@ -1,6 +1,5 @@
 import type { KnownBlock } from '@slack/types';
 import type { BuiltMessage } from './diagnosis';
-import { maskFreeText } from '../src/redaction';
 import { BlockId, COMMAND } from './ids';
 import { context, escapeMrkdwn, section, truncate } from './text';
 
@@ -50,9 +49,7 @@ export interface ErrorView {
 
 /** What a user sees when something failed: what happened and the id to quote. */
 export function errorMessageBlocks(view: ErrorView): BuiltMessage {
-  // Masked here only until handlers/error-handler.ts (its one caller) masks a UsageError's
-  // message itself, as handlers/commands/stuckjobs.ts does for usageMessage.
-  const message = maskFreeText(view.message);
+  const { message } = view;
   const suffix = view.correlationId
     ? ` (error id \`${view.correlationId}\`; quote it when you ask for help)`
     : '';

@@ -1,8 +1,10 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { errorMessageBlocks } from '../blocks/usage';
+import { maskFreeText } from '../src/redaction';
 import { asCodedError, ErrorCode, newCorrelationId } from '../src/errors';
 import type { Logger } from '../src/logger';
+import { rateLimitText, slackRateLimitOf } from './slack-rate-limit';
 
 /** Bolt does not export this type from its root; the last `app.error` overload takes it. */
 type ExtendedErrorHandlerArgs = Parameters<Extract<Parameters<App['error']>[0], (args: never) => unknown>>[0];
@@ -20,6 +22,7 @@ const actionBody = z.object({
 });
 
 interface Target {
+  readonly from: 'command' | 'click';
   readonly channel: string;
   readonly user: string;
   readonly responseUrl?: string;
@@ -29,6 +32,7 @@ function whereToAnswer(body: unknown): Target | undefined {
   const command = commandBody.safeParse(body);
   if (command.success) {
     return {
+      from: 'command',
       channel: command.data.channel_id,
       user: command.data.user_id,
       responseUrl: command.data.response_url,
@@ -37,6 +41,7 @@ function whereToAnswer(body: unknown): Target | undefined {
   const action = actionBody.safeParse(body);
   if (action.success) {
     return {
+      from: 'click',
       channel: action.data.channel.id,
       user: action.data.user.id,
       responseUrl: action.data.response_url,
@@ -52,7 +57,6 @@ const SLACK_ERRORS: Readonly<Record<string, string>> = {
   channel_not_found:
     "I can't see this channel. Invite me with `/invite @stuckjobs`, or run the command in a channel I'm in.",
   is_archived: 'This channel is archived; run the command in the incident channel.',
-  ratelimited: 'Slack is rate-limiting me right now; try again in a minute.',
 };
 
 const slackPlatformError = z.object({
@@ -87,12 +91,15 @@ export function registerErrorHandler(app: App, logger: Logger): void {
     const correlationId = newCorrelationId();
     const target = whereToAnswer(body);
     const slackError = slackErrorOf(error);
-    const level = coded.code === ErrorCode.UsageInvalid ? 'info' : 'error';
+    // Slack's limit, not a bug of ours: worth a warning, and an answer that says so.
+    const rateLimit = slackRateLimitOf(error);
+    const level = coded.code === ErrorCode.UsageInvalid ? 'info' : rateLimit ? 'warn' : 'error';
     logger[level](
       {
         err: coded.cause ?? coded,
         code: coded.code,
         slackError,
+        ...(rateLimit ? { rateLimited: true, retryAfterSec: rateLimit.retryAfterSec } : {}),
         correlationId,
         user: target?.user,
         channel: target?.channel,
@@ -103,9 +110,11 @@ export function registerErrorHandler(app: App, logger: Logger): void {
     // A usage error is the user's to fix and says how; it needs no error id.
     const message =
       coded.code === ErrorCode.UsageInvalid
-        ? errorMessageBlocks({ message: coded.message })
+        ? // Usage errors quote what was typed, which may be a pasted key.
+          errorMessageBlocks({ message: maskFreeText(coded.message) })
         : errorMessageBlocks({
             message:
+              (rateLimit ? rateLimitText(rateLimit, target.from) : undefined) ??
               (slackError ? SLACK_ERRORS[slackError] : undefined) ??
               HUMAN_TEXT[coded.code] ??
               'Something went wrong on my side.',

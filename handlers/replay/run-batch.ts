@@ -67,22 +67,31 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
     log.info({ claim: result.claim }, 'approved batch already claimed elsewhere');
     return;
   }
+  const run = result.kind === 'closed-elsewhere' ? result.run : result;
   const line =
-    result.kind === 'executed'
-      ? outcomeSummary(result.outcomes)
+    run.kind === 'executed'
+      ? outcomeSummary(run.outcomes)
       : 'not run: a precondition or a sample check failed right before execution; nothing was replayed';
-  const details = result.kind === 'executed' ? skippedLines(result.outcomes) : result.reasons;
+  const details = run.kind === 'executed' ? skippedLines(run.outcomes) : run.reasons;
+  // The approval message is this run's own: it shows what this run did either way.
   await updateMessage(client, log, where, approvalOutcomeMessage({ ...base, result: { line, details } }));
-  await tellThread(client, log, where, {
-    tone: result.kind === 'executed' ? 'done' : 'refused',
-    mention: manifest.requestedBy,
-    message:
-      result.kind === 'executed'
-        ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. Verifying it now (runbook step 4); the next batch waits for the result.`
-        : `Batch ${manifest.batchNumber} of ${manifest.workflow} was approved but not run: a precondition or a sample check failed right before execution.`,
-    details: result.kind === 'executed' ? [] : result.reasons,
-  });
-  if (result.kind !== 'executed') return;
+  if (result.kind === 'closed-elsewhere') {
+    // Another replica's sweep closed the batch from the journal a moment before this run did,
+    // and has told the thread: a second note would report the same batch twice.
+    log.info({ finish: result.finish.code, ran: run.kind }, 'batch closed by another replica; it reported');
+  } else {
+    await tellThread(client, log, where, {
+      tone: run.kind === 'executed' ? 'done' : 'refused',
+      mention: manifest.requestedBy,
+      message:
+        run.kind === 'executed'
+          ? `Batch ${manifest.batchNumber} of ${manifest.workflow} ran: ${line}. Verifying it now (runbook step 4); the next batch waits for the result.`
+          : `Batch ${manifest.batchNumber} of ${manifest.workflow} was approved but not run: a precondition or a sample check failed right before execution.`,
+      details: run.kind === 'executed' ? [] : run.reasons,
+    });
+  }
+  // Verification is this run's step whoever closed the batch: the sweep does not verify.
+  if (run.kind !== 'executed') return;
   const verification = await postVerification(services, client, where, record);
   if (verification?.status === 'verified') {
     await endIfBacklogCleared(services, client, manifest.teamId, manifest.channelId, manifest.sessionId);

@@ -24,12 +24,17 @@ export interface BotBehindEmulatorOptions {
   readonly services: HandlerServices;
   readonly health: HealthCheck;
   readonly logger: Logger;
+  /**
+   * Web API retries; 0 by default, so a failure injected with `failNext` shows
+   * at once. A test of what production does with a 429 passes production's 3.
+   */
+  readonly slackRetries?: number;
 }
 
 /**
  * The real Bolt app in HTTP mode behind the emulator: on a free loopback port
- * (only the emulator calls it), with no retries of its own, and the emulator
- * pointed at it.
+ * (only the emulator calls it), with no Web API retries unless asked, and the
+ * emulator pointed at it.
  */
 export async function startBotBehindEmulator(
   slack: EmulatedSlack,
@@ -44,7 +49,7 @@ export async function startBotBehindEmulator(
     port: 0,
     host: '127.0.0.1',
     ...options,
-    slackRetries: 0,
+    slackRetries: options.slackRetries ?? 0,
   });
   emulator.setAppUrl(`http://127.0.0.1:${bot.port}/slack/events`);
   return bot;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ApprovalStore } from '../../approvals/approval-store';
-import type { ApprovalRecord, ClaimResult } from '../../approvals/approval-types';
+import type { ApprovalRecord, ClaimResult, FinishResult } from '../../approvals/approval-types';
 import { CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { blockersNow, type DecideBatchDeps } from './decide-batch';
@@ -19,14 +19,28 @@ export interface RunApprovedDeps extends Pick<DecideBatchDeps, 'backend' | 'prob
   readonly owner: string;
 }
 
-export type RunApprovedResult =
-  | { readonly kind: 'not-claimed'; readonly claim: ClaimResult }
+/** What this run did, when it also closed the batch itself. */
+export type RunOutcome =
   | {
       readonly kind: 'precondition-failed';
       readonly record: ApprovalRecord;
       readonly reasons: readonly string[];
     }
   | { readonly kind: 'executed'; readonly record: ApprovalRecord; readonly outcomes: readonly JobOutcome[] };
+
+export type RunApprovedResult =
+  | { readonly kind: 'not-claimed'; readonly claim: ClaimResult }
+  | RunOutcome
+  | {
+      /**
+       * This run did `run`, but another replica's recovery sweep closed the
+       * batch first (it saw the finished journal in the moment before this
+       * run's own close) and told the thread: the caller must not tell it again.
+       */
+      readonly kind: 'closed-elsewhere';
+      readonly run: RunOutcome;
+      readonly finish: FinishResult;
+    };
 
 /** One line for the batch record and the thread: counts, and why the rest were left out. */
 export function outcomeSummary(outcomes: readonly JobOutcome[]): string {
@@ -62,13 +76,13 @@ export async function runApprovedBatch(
 
   const reasons = await blockersNow(deps, record);
   if (reasons.length > 0) {
-    await deps.store.finish(
+    const finish = await deps.store.finish(
       batchId,
       'failed',
       `not run: preconditions failed right before execution: ${reasons.join('; ')}`,
     );
     log.warn({ reasons }, 'approved batch not run: preconditions failed');
-    return { kind: 'precondition-failed', record, reasons };
+    return closedBy(finish, { kind: 'precondition-failed', record, reasons });
   }
   onProgress?.(0, record.manifest.jobs.length);
   const outcomes = await executeBatch({
@@ -79,6 +93,12 @@ export async function runApprovedBatch(
     owner: deps.owner,
     ...(onProgress ? { onProgress } : {}),
   });
-  await deps.store.finish(batchId, 'done', outcomeSummary(outcomes));
-  return { kind: 'executed', record, outcomes };
+  // Between the journal's finish (inside the executor) and this close, another replica's sweep may
+  // close the batch from the journal and report it (issue 8, race R2): only the close that won reports.
+  const finish = await deps.store.finish(batchId, 'done', outcomeSummary(outcomes));
+  return closedBy(finish, { kind: 'executed', record, outcomes });
+}
+
+function closedBy(finish: FinishResult, run: RunOutcome): RunApprovedResult {
+  return finish.code === 'finished' ? run : { kind: 'closed-elsewhere', run, finish };
 }

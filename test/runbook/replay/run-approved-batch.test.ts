@@ -206,6 +206,34 @@ describe('runApprovedBatch', () => {
     expect(await redis.zrange(`${prefix}:${QUEUE}:failed`, '0', '-1')).toEqual([outsider]);
   });
 
+  it('says the batch was closed elsewhere when a recovery sweep closed it between the journal finish and its own close', async () => {
+    const { ids, batchId, manifestHash } = await plannedBatch(2);
+    await approve(batchId, manifestHash);
+    // Another replica's sweep, landing in the gap: it closes the batch from the finished journal.
+    const sweepFinish: string[] = [];
+    const racing: RunApprovedDeps['store'] = {
+      get: (id) => store.get(id),
+      claimForExecution: (id, owner) => store.claimForExecution(id, owner),
+      finish: async (id, outcome, summary) => {
+        sweepFinish.push((await store.finish(id, 'done', '2 of 2 replayed (closed after a restart)')).code);
+        return store.finish(id, outcome, summary);
+      },
+    };
+
+    const result = await runApprovedBatch({ ...deps(), store: racing }, batchId);
+
+    expect(sweepFinish).toEqual(['finished']);
+    expect(result.kind).toBe('closed-elsewhere');
+    if (result.kind !== 'closed-elsewhere') return;
+    expect(result.finish.code).toBe('not-executing');
+    expect(result.run.kind === 'executed' ? result.run.outcomes : undefined).toEqual(
+      ids.map((jobId) => ({ jobId, status: 'replayed' })),
+    );
+    expect((await store.get(batchId))?.summary).toBe('2 of 2 replayed (closed after a restart)');
+    const moves = await movesOutOfFailed(redis, prefix, QUEUE);
+    expect(ids.map((id) => moves.get(id))).toEqual([1, 1]);
+  });
+
   it('runs a batch once: a second call is not claimed and moves nothing more', async () => {
     const { ids, batchId, manifestHash } = await plannedBatch(2);
     await approve(batchId, manifestHash);
