@@ -93,9 +93,11 @@ export async function startRuntime(
     stop: () =>
       (stopping ??= (async () => {
         // Stop taking requests first, then release what they used.
-        recovery.stop();
+        const recovered = recovery.stop();
         idleSweep.stop();
         await (front ? front.close() : running.stop()).catch(() => undefined);
+        // A recovery pass in flight still uses Redis: closed only after it ends.
+        await recovered;
         await services.close().catch(() => undefined);
         await ground?.release();
       })()),

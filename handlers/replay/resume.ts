@@ -20,11 +20,44 @@ type RecoveryServices = Pick<HandlerServices, 'resumeUnfinished' | 'strandedAppr
   Parameters<typeof runApproved>[0];
 
 /**
+ * One recovery pass at a time per bot: the sweep's and a click's (after a
+ * failed run) queue behind each other instead of racing for the same batches
+ * in one process. Keyed by the services' own recovery function, which a
+ * handler's view of the services (a spread with overrides) shares; two
+ * services in one process (tests standing in for two replicas) stay apart.
+ */
+const passTails = new WeakMap<RecoveryServices['resumeUnfinished'], Promise<void>>();
+
+/** Resolves once every recovery pass of these services started so far has ended. */
+export function recoveryPassesSettled(services: Pick<RecoveryServices, 'resumeUnfinished'>): Promise<void> {
+  return passTails.get(services.resumeUnfinished) ?? Promise.resolve();
+}
+
+/**
  * Crash safety, the Slack half: after a restart, finish every half-done batch
  * and say so in its thread (issue 4, item 8). Returns how many are still busy
  * (leased by a run that may be alive) so the caller can try again later.
+ * Starts after any pass of the same services still running (see passTails).
  */
-export async function resumeAndReport(
+export function resumeAndReport(
+  services: RecoveryServices,
+  client: webApi.WebClient,
+  logger: Logger,
+): Promise<ResumeReport> {
+  const key = services.resumeUnfinished;
+  const pass = recoveryPassesSettled(services).then(() => recoverAndReport(services, client, logger));
+  const tail = pass.then(
+    () => undefined,
+    () => undefined,
+  );
+  passTails.set(key, tail);
+  void tail.then(() => {
+    if (passTails.get(key) === tail) passTails.delete(key);
+  });
+  return pass;
+}
+
+async function recoverAndReport(
   services: RecoveryServices,
   client: webApi.WebClient,
   logger: Logger,
@@ -166,8 +199,11 @@ export interface SweepOptions {
 }
 
 export interface RecoverySweep {
-  /** Stops the next passes; a pass already running finishes (or fails) by itself. */
-  stop(): void;
+  /**
+   * Stops the next passes, and resolves once the pass in flight (this sweep's,
+   * or a click's it would queue behind) has ended: close Redis only after it.
+   */
+  stop(): Promise<void>;
   /** Passes completed so far. */
   readonly passes: number;
 }
@@ -177,10 +213,13 @@ export interface RecoverySweep {
  * Redis, the survivor of a crash was already running when the other died, so
  * only a periodic look finds the dead run's batch once its lease lapses
  * (issue 8, two replicas). The first pass runs now (a restart's own recovery).
- * Passes never overlap in one process; across replicas the journal lease and
- * the approval claim decide who runs what, so sweeping everywhere runs each
- * batch once. An idle pass is three reads of two small sets (see
- * test/replicas/idle-sweep.test.ts). Never throws.
+ * Passes never overlap in one process: the sweep waits for its own pass before
+ * scheduling the next, and resumeAndReport queues a click's recovery (after a
+ * failed run) behind a sweep's and the other way round. Across replicas the
+ * journal lease and the approval claim decide who runs what, so sweeping
+ * everywhere runs each batch once. An idle pass is three reads of two small
+ * sets (test/replicas/idle-sweep.test.ts); a batch running elsewhere adds one
+ * look at its lease (test/replicas/busy-sweep-cost.test.ts). Never throws.
  */
 export function startRecoverySweep(
   services: RecoveryServices,
@@ -192,9 +231,13 @@ export function startRecoverySweep(
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let passes = 0;
+  let current: Promise<void> | undefined;
+  const start = (): void => {
+    current = pass();
+  };
   const schedule = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => void pass(), options.everyMs + Math.floor(Math.random() * (jitterMs + 1)));
+    timer = setTimeout(start, options.everyMs + Math.floor(Math.random() * (jitterMs + 1)));
     // A pending pass alone must not keep a stopping process alive.
     timer.unref();
   };
@@ -218,11 +261,13 @@ export function startRecoverySweep(
     }
     schedule();
   };
-  void pass();
+  start();
   return {
-    stop: () => {
+    stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await current;
+      await recoveryPassesSettled(services);
     },
     get passes() {
       return passes;

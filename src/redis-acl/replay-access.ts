@@ -104,16 +104,27 @@ export async function refuseApprovedBatch(
   return { kind: 'precondition-failed', record, reasons: [REPLAY_REDIS_MISSING] };
 }
 
-/** Recovery cannot finish a half-done batch without the connection: say so, leave the journal for later. */
+/** Per journal (one per bot): the batches last reported as skipped, so each sweep does not say it again. */
+const reportedSkips = new WeakMap<object, string>();
+
+/**
+ * Recovery cannot finish a half-done batch without the connection: leave the
+ * journal for a bot that has it (another replica's sweep takes it over, or
+ * this one once it runs with REPLAY_REDIS_URL). Said once, and again only
+ * when the set of waiting batches changes: the sweep calls this every period.
+ */
 export async function skipRecovery(
   journal: Pick<BatchJournal, 'listUnfinished'>,
   logger: Logger,
 ): Promise<[]> {
-  const unfinished = await journal.listUnfinished();
-  if (unfinished.length > 0) {
+  const batches = (await journal.listUnfinished()).map((u) => u.batch.id).sort();
+  const said = batches.join(',');
+  if (said === (reportedSkips.get(journal) ?? '')) return [];
+  reportedSkips.set(journal, said);
+  if (batches.length > 0) {
     logger.error(
-      { batches: unfinished.map((u) => u.batch.id) },
-      'unfinished replay batches wait for REPLAY_REDIS_URL: set it and restart to finish them',
+      { batches },
+      'unfinished replay batches wait: this bot has no REPLAY_REDIS_URL, so it cannot move jobs; a bot running with it set finishes them on its next recovery pass',
     );
   }
   return [];

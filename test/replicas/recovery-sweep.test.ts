@@ -1,4 +1,9 @@
-import { startRecoverySweep, type ResumeReport } from '../../handlers/replay/resume';
+import {
+  resumeAndReport,
+  startRecovery,
+  startRecoverySweep,
+  type ResumeReport,
+} from '../../handlers/replay/resume';
 import { silentLogger } from '../../src/logger';
 import type { ReconcileResult } from '../../src/runbook/replay/reconcile';
 import type { StrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
@@ -38,7 +43,7 @@ describe('startRecoverySweep', () => {
     expect(calls).toBe(1);
     await sleep(150);
     expect(calls).toBeGreaterThanOrEqual(2);
-    sweep.stop();
+    await sweep.stop();
     const stoppedAt = calls;
     await sleep(100);
     expect(calls).toBe(stoppedAt);
@@ -67,7 +72,7 @@ describe('startRecoverySweep', () => {
     await sleep(100);
     expect(calls).toBe(1);
     await sleep(100);
-    sweep.stop();
+    await sweep.stop();
     expect(calls).toBeGreaterThan(1);
     expect(most).toBe(1);
   });
@@ -85,9 +90,50 @@ describe('startRecoverySweep', () => {
       { everyMs: 10, jitterMs: 0, onPass: (report) => passes.push(report) },
     );
     await sleep(80);
-    sweep.stop();
+    await sweep.stop();
     expect(passes[0]).toBe('failed');
     expect(passes.slice(1).length).toBeGreaterThan(0);
     expect(passes.slice(1).every((p) => p !== 'failed')).toBe(true);
+  });
+
+  it('stop resolves only once the pass in flight has ended, so Redis is closed after it', async () => {
+    let ended = false;
+    const sweep = startRecoverySweep(
+      idleServices(async () => {
+        await sleep(80);
+        ended = true;
+        return [];
+      }),
+      client,
+      silentLogger,
+      { everyMs: 1_000, jitterMs: 0 },
+    );
+    await sleep(10);
+    await sweep.stop();
+    expect(ended).toBe(true);
+    expect(sweep.passes).toBe(1);
+  });
+
+  it('queues a click’s recovery (after a failed run) behind the sweep’s pass instead of running both at once', async () => {
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const services = idleServices(async () => {
+      calls += 1;
+      running += 1;
+      most = Math.max(most, running);
+      await sleep(40);
+      running -= 1;
+      return [];
+    });
+    const sweep = startRecoverySweep(services, client, silentLogger, { everyMs: 5, jitterMs: 0 });
+    await sleep(5);
+    // The click path, and a direct pass, while the sweep's first pass is still running.
+    const clicked = startRecovery(services, client, silentLogger, 10);
+    const direct = resumeAndReport(services, client, silentLogger);
+    await Promise.all([clicked.done, direct]);
+    await sweep.stop();
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(most).toBe(1);
   });
 });

@@ -1,14 +1,17 @@
 import type { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger';
 import { executeBatch } from '../../src/runbook/replay/executor';
-import { RedisBatchJournal } from '../../src/runbook/replay/journal';
+import { RedisBatchJournal, type JournalProbe } from '../../src/runbook/replay/journal';
 import { reconcileUnfinished } from '../../src/runbook/replay/reconcile';
 import type { BatchJournal, UnfinishedJournal } from '../../src/runbook/replay/types';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 import { batchOf, movesOutOfFailed, QUEUE, seedGivenUp } from '../runbook/replay/helpers';
 
 /** The real journal, except that its first list of unfinished batches is one read earlier. */
-function listedEarlier(journal: RedisBatchJournal, earlier: UnfinishedJournal[]): BatchJournal {
+function listedEarlier(
+  journal: RedisBatchJournal,
+  earlier: UnfinishedJournal[],
+): BatchJournal & JournalProbe {
   let first = true;
   return {
     begin: (batch) => journal.begin(batch),
@@ -20,6 +23,7 @@ function listedEarlier(journal: RedisBatchJournal, earlier: UnfinishedJournal[])
     writeMany: (id, entries) => journal.writeMany(id, entries),
     ledgerKey: (id) => journal.ledgerKey(id),
     finish: (id) => journal.finish(id),
+    status: (id) => journal.status(id),
     listUnfinished: () => {
       if (!first) return journal.listUnfinished();
       first = false;

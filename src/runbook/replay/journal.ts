@@ -86,11 +86,26 @@ function canonicalBatch(batch: ReplayBatch): string {
   return JSON.stringify(parsed.kind === 'replay' ? { ...parsed, kind: undefined } : parsed);
 }
 
+/** Where a batch's journal stands, read without parsing it. */
+export interface JournalStatus {
+  /** `null`: no meta (never begun, a begin that died before its meta, or expired). */
+  readonly state: 'running' | 'done' | null;
+  /** The owner token holding the lease, if any: a run that is (or was a moment ago) moving its jobs. */
+  readonly leasedBy: string | null;
+}
+
+/** The cheap look recovery takes at one batch before deciding to touch it. */
+export interface JournalProbe {
+  status(batchId: string): Promise<JournalStatus>;
+}
+
 /** The journal of replay batches in the bot's own Redis state, under `<statePrefix>:journal:`. */
-export class RedisBatchJournal implements BatchJournal {
+export class RedisBatchJournal implements BatchJournal, JournalProbe {
   private readonly renewLease = LuaScript.load('renew-lease-1.lua', REPLAY_LUA_DIRS);
   private readonly releaseLease = LuaScript.load('release-lease-1.lua', REPLAY_LUA_DIRS);
   private readonly markPending = LuaScript.load('journal-pending-1.lua', REPLAY_LUA_DIRS);
+  private readonly listRunning = LuaScript.load('journal-begin-2.lua', REPLAY_LUA_DIRS);
+  private readonly unlist = LuaScript.load('journal-unlist-2.lua', REPLAY_LUA_DIRS);
 
   constructor(
     private readonly redis: Redis,
@@ -106,34 +121,43 @@ export class RedisBatchJournal implements BatchJournal {
     const stored = canonicalBatch(batch);
     const keys = this.keys(batch.id);
     const [state, existing] = await this.redis.hmget(keys.meta, 'state', 'batch');
-    let created = false;
     // Same id, other jobs: a bug or a tampered request; never mix two batches in one journal.
     if (existing !== null && existing !== undefined && existing !== stored) {
       throw new JournalMismatchError(batch.id);
     }
-    if (state !== 'done') {
-      // HSETNX throughout: creating twice (a retried start, recovery) keeps every
-      // status already written. The entries go first, in slices (one script each), and
-      // the meta (which lists the journal as unfinished) last, in one MULTI: a
-      // crash in between leaves entries nobody lists, completed by the next begin.
-      const pending = JSON.stringify({ status: 'pending', at: Date.now() } satisfies JournalEntry);
-      for (let start = 0; start < batch.jobs.length; start += ENTRY_SLICE) {
-        const ids = batch.jobs.slice(start, start + ENTRY_SLICE).map((job) => job.id);
-        await this.markPending.run(this.redis, [keys.entries], [pending, ...ids]);
-      }
-      const replies = await execReplies(
-        this.redis
-          .multi()
-          .hsetnx(keys.meta, 'batch', stored)
-          .hsetnx(keys.meta, 'state', 'running')
-          .hsetnx(keys.meta, 'createdAt', String(Date.now()))
-          .sadd(unfinishedIndexKey(this.statePrefix), batch.id),
-      );
-      created = replies[1] === 1;
+    if (state === 'done') return false;
+    // HSETNX throughout: creating twice (a retried start, recovery) keeps every
+    // status already written. The entries go first, in slices (one script each), and
+    // the meta (which lists the journal as unfinished) last, in one script gated on
+    // the state: a crash in between leaves entries nobody lists, completed by the
+    // next begin; a finish in between (another replica) keeps the batch off the list.
+    const pending = JSON.stringify({ status: 'pending', at: Date.now() } satisfies JournalEntry);
+    for (let start = 0; start < batch.jobs.length; start += ENTRY_SLICE) {
+      const ids = batch.jobs.slice(start, start + ENTRY_SLICE).map((job) => job.id);
+      await this.markPending.run(this.redis, [keys.entries], [pending, ...ids]);
     }
-    // Again after the write: a concurrent begin for other jobs under this id loses here.
-    if ((await this.redis.hget(keys.meta, 'batch')) !== stored) throw new JournalMismatchError(batch.id);
-    return created;
+    const listed = await this.listRunning.run(
+      this.redis,
+      [keys.meta, unfinishedIndexKey(this.statePrefix)],
+      [stored, Date.now(), batch.id],
+    );
+    // Checked again in the script: a concurrent begin for other jobs under this id loses there.
+    if (listed === -1) throw new JournalMismatchError(batch.id);
+    return listed === 1;
+  }
+
+  /** The journal's state and lease holder, one round trip: what a sweep checks before any work. */
+  async status(batchId: string): Promise<JournalStatus> {
+    const keys = this.keys(batchId);
+    const replies = await this.redis.pipeline().hget(keys.meta, 'state').get(keys.lease).exec();
+    const [state, leasedBy] = (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return typeof value === 'string' ? value : null;
+    });
+    return {
+      state: state === 'running' || state === 'done' ? state : null,
+      leasedBy: leasedBy ?? null,
+    };
   }
 
   async claim(batchId: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -206,7 +230,16 @@ export class RedisBatchJournal implements BatchJournal {
         'owner',
         'createdAt',
       );
-      if (state === 'done') continue;
+      if (state === 'done' || (state === null && rawBatch === null)) {
+        // Done or gone, yet listed (a begin that raced a finish, before begin was one script):
+        // taken off, so no sweep looks at it again.
+        await this.unlist.run(
+          this.redis,
+          [this.keys(batchId).meta, unfinishedIndexKey(this.statePrefix)],
+          [batchId],
+        );
+        continue;
+      }
       const batch = parseBatch(rawBatch);
       if (!batch) {
         // Without the batch nobody knows which jobs to check: say so, loudly, once per start.

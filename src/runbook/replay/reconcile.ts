@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger';
 import { BatchBusyError } from './errors';
 import { executeBatch } from './executor';
+import type { JournalProbe } from './journal';
 import { claimWhileUnfinished } from './unfinished-claim';
 import type { BatchJournal, JobOutcome, ReplayBatch } from './types';
 
@@ -14,7 +15,7 @@ export type ReconcileResult =
 export interface ReconcileOptions {
   /** Delphi's Redis (BullMQ keys). Shared: never closed here. */
   readonly connection: Redis;
-  readonly journal: BatchJournal;
+  readonly journal: BatchJournal & JournalProbe;
   readonly logger: Logger;
   readonly owner?: string;
   readonly leaseMs?: number;
@@ -44,7 +45,8 @@ export interface ReconcileOptions {
  *   (move-evidence.ts).
  *
  * A journal still leased is skipped as `busy` (its run may be alive, e.g. the
- * other replica during a rolling deploy); call again after the lease expires.
+ * other replica during a rolling deploy), from one look at its lease before
+ * anything else; call again after the lease expires.
  * The same code path as a first run (executeBatch) does the work, so recovery
  * and execution cannot drift apart.
  */
@@ -55,6 +57,14 @@ export async function reconcileUnfinished(options: ReconcileOptions): Promise<Re
   const results: ReconcileResult[] = [];
   for (const { batch, owner } of unfinished) {
     try {
+      // A batch running elsewhere is seen on every pass of every replica: one round trip decides
+      // that, before begin (which parses the batch and writes every job's entry) and the claim.
+      const status = await options.journal.status(batch.id);
+      if (status.leasedBy !== null || status.state !== 'running') {
+        // Leased: a live run (or a dead one's lease not lapsed yet). Not running: finished since the list.
+        results.push({ batch, status: 'busy', owner: status.leasedBy ?? owner });
+        continue;
+      }
       const outcomes = await executeBatch({
         batch,
         connection: options.connection,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ApprovalStore } from '../../approvals/approval-store';
 import type { Logger } from '../../logger';
+import type { JournalProbe } from './journal';
 import { reconcileUnfinished, type ReconcileResult } from './reconcile';
 import { outcomeSummary } from './run-approved-batch';
 import type { BatchJournal, ReplayBatch } from './types';
@@ -8,7 +9,7 @@ import type { BatchJournal, ReplayBatch } from './types';
 export interface ResumeDeps {
   readonly store: Pick<ApprovalStore, 'finish'>;
   readonly connection: Redis;
-  readonly journal: BatchJournal;
+  readonly journal: BatchJournal & JournalProbe;
   readonly logger: Logger;
   readonly owner: string;
 }

@@ -1,6 +1,7 @@
 import type { ApprovalStore } from '../../approvals/approval-store';
 import type { ApprovalRecord } from '../../approvals/approval-types';
 import type { Logger } from '../../logger';
+import type { JournalProbe } from './journal';
 import { outcomeSummary } from './run-approved-batch';
 import type { BatchJournal, JobOutcome } from './types';
 
@@ -9,7 +10,7 @@ export interface StrandedDeps {
     ApprovalStore,
     'unsettled' | 'forgetUnsettled' | 'get' | 'claimForExecution' | 'finish'
   >;
-  readonly journal: Pick<BatchJournal, 'entries' | 'listUnfinished'>;
+  readonly journal: Pick<BatchJournal, 'entries' | 'listUnfinished'> & JournalProbe;
   readonly logger: Logger;
   readonly owner: string;
   readonly clock: () => number;
@@ -40,7 +41,8 @@ export interface StrandedApprovals {
  *
  * - approved, fresh: run (through the claim, so two replicas run it once, and
  *   through the preconditions right before execution); approved, lapsed: closed;
- * - executing with a journal still running: journal recovery finishes it;
+ * - executing with a journal still running (listed, or begun since the list
+ *   was read, or leased): journal recovery finishes it, here it is busy;
  * - executing with a finished journal: closed as done, from the journal;
  * - executing with no journal (or one whose begin never finished: every entry
  *   `pending`, not listed), claimed before the grace: closed as failed,
@@ -78,15 +80,26 @@ export async function findStrandedApprovals(deps: StrandedDeps): Promise<Strande
     const entries = await deps.journal.entries(batchId);
     // Only `pending` entries and not listed: a begin still writing (a live run, another replica's or
     // this one's) or one that died mid-way. Either way nothing moved: treated as no journal yet.
-    if ([...entries.values()].some((entry) => entry === 'unreadable' || entry.status !== 'pending')) {
-      const summary = outcomeSummary(outcomesOf(entries));
+    const moved = [...entries.values()].some((entry) => entry === 'unreadable' || entry.status !== 'pending');
+    if (!moved && deps.clock() - (record.claimedAt ?? 0) < deps.claimGraceMs) {
+      busy += 1;
+      continue;
+    }
+    // About to close it. The list above was read at the start of the pass: a run elsewhere may have
+    // begun since (listed now, entries being copied). Its journal decides, not the stale list.
+    const journal = await deps.journal.status(batchId);
+    if (journal.state === 'running' || journal.leasedBy !== null) {
+      busy += 1;
+      continue;
+    }
+    if (journal.state === 'done' || moved) {
+      // Done is final: read again, the entries above may predate the run's last copy. No meta but
+      // settled entries: a journal long expired; nothing runs it again, so it is closed from them.
+      const settled = journal.state === 'done' ? await deps.journal.entries(batchId) : entries;
+      const summary = outcomeSummary(outcomesOf(settled));
       // Told only by the one that closed it: another replica's sweep may be closing it too.
       const finish = await deps.store.finish(batchId, 'done', `${summary} (closed after a restart)`);
       if (finish.code === 'finished') closed.push({ record, line: `ran before a restart: ${summary}.` });
-      continue;
-    }
-    if (deps.clock() - (record.claimedAt ?? 0) < deps.claimGraceMs) {
-      busy += 1;
       continue;
     }
     const line =

@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { silentLogger } from '../../../src/logger';
 import { executeBatch } from '../../../src/runbook/replay/executor';
-import { RedisBatchJournal } from '../../../src/runbook/replay/journal';
+import { RedisBatchJournal, type JournalProbe } from '../../../src/runbook/replay/journal';
 import { reconcileUnfinished } from '../../../src/runbook/replay/reconcile';
 import { replayBatchSchema, type BatchJournal, type JournalEntry } from '../../../src/runbook/replay/types';
 
@@ -47,7 +47,7 @@ function crashNow(): never {
 }
 
 /** The real journal, with a crash switch at an exact step and an optional pace. */
-function crashingJournal(inner: BatchJournal): BatchJournal {
+function crashingJournal(inner: RedisBatchJournal): BatchJournal & JournalProbe {
   return {
     begin: (batch) => inner.begin(batch),
     claim: (id, owner, ttl) => inner.claim(id, owner, ttl),
@@ -56,6 +56,7 @@ function crashingJournal(inner: BatchJournal): BatchJournal {
     entries: (id) => inner.entries(id),
     finish: (id) => inner.finish(id),
     listUnfinished: () => inner.listUnfinished(),
+    status: (id) => inner.status(id),
     ledgerKey: (id) => inner.ledgerKey(id),
     writeMany: async (id: string, entries: ReadonlyMap<string, JournalEntry>) => {
       if (env.STEP_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, env.STEP_DELAY_MS));
