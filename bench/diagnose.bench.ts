@@ -5,6 +5,7 @@ import { SANDBOX_IDS, type RecordedCall, type SlackEmulator } from '../src/sandb
 import { startBotBehindEmulator, startEmulatedSlack } from '../src/sandbox/emulated-bot';
 import { createServices, type Services } from '../src/services';
 import { CommandStats, subtractCalls, type CommandDelta, type SlowCall } from './lib/command-stats';
+import { eventually } from './lib/poll';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
 import { figure, startBench, type BenchFigure } from './lib/report';
 import { seedBacklog } from './lib/seed-backlog';
@@ -109,16 +110,6 @@ export function rssSampler(everyMs = 20): { peak(): number; reset(): void; stop(
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(read: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(5);
-  }
-}
-
 interface RunningStack {
   readonly emulator: SlackEmulator;
   readonly bot: RunningBot;
@@ -187,10 +178,14 @@ async function diagnoseOnce(stack: RunningStack, stats: CommandStats): Promise<O
   // The sampler's rounds during the run are its cost, not the diagnosis' (SLOWLOG names the client).
   const commands = subtractCalls(delta, await stats.callsBy([SAMPLER_CLIENT]));
   const [slowest] = await stats.slowest(1, [SAMPLER_CLIENT]);
-  await until(async () => {
-    const session = await services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel);
-    return session?.threadTs === post?.response.ts ? session : undefined;
-  }, 10_000);
+  await eventually(
+    async () => {
+      const session = await services.sessions.current(SANDBOX_IDS.team, SANDBOX_IDS.incidentChannel);
+      return session?.threadTs === post?.response.ts ? session : undefined;
+    },
+    10_000,
+    5,
+  );
   return { postedMs, ackMs, commands, slowest };
 }
 

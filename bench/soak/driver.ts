@@ -1,8 +1,7 @@
-import { approvalButtonValue } from '../../blocks/approval';
-import { ActionId, BlockId } from '../../blocks/ids';
 import type { ApprovalState } from '../../src/approvals/approval-types';
-import type { RecordedCall } from '../../src/sandbox';
 import { SANDBOX_IDS } from '../../src/sandbox/world';
+import { batchState, RunbookDriver, waitForBatchState, type BatchStore } from '../lib/runbook-driver';
+import { eventually } from '../lib/poll';
 import type { SoakWorld } from './world';
 
 /**
@@ -23,74 +22,35 @@ export type Posted = {
 };
 export type PlanAnswer = Posted | { readonly kind: 'refused'; readonly text: string };
 
-interface BlockLike {
-  readonly block_id?: string;
-  readonly elements?: readonly { readonly value?: string }[];
-}
-
-const blocksOf = (call: RecordedCall): readonly BlockLike[] =>
-  Array.isArray(call.args.blocks) ? (call.args.blocks as BlockLike[]) : [];
-const hasBlock = (call: RecordedCall, blockId: string): boolean =>
-  call.response.ok === true && blocksOf(call).some((b) => b.block_id === blockId);
-const tsOf = (call: RecordedCall): string => (typeof call.response.ts === 'string' ? call.response.ts : '');
-
-export async function until<T>(
+/** Polls `probe` (every `everyMs`) until it answers; the error names `what` it waited for. */
+export const until = <T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = STEP_TIMEOUT_MS,
   everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+): Promise<T> => eventually(probe, timeoutMs, everyMs, what);
 
 export class SoakDriver {
-  constructor(private readonly world: SoakWorld) {}
+  private readonly core: RunbookDriver;
 
-  private mark(): (call: RecordedCall) => boolean {
-    const before = new Set(this.world.emulator.calls);
-    return (call) => !before.has(call);
+  constructor(private readonly world: SoakWorld) {
+    // Slack faults make some posts fail: only the one Slack accepted is the bot's answer.
+    this.core = new RunbookDriver(world.emulator, { timeoutMs: STEP_TIMEOUT_MS, acceptedPostsOnly: true });
   }
 
   /** `/stuckjobs diagnose <workflow> --new`: a fresh incident thread; resolves once its session is saved. */
   async diagnose(workflow: string): Promise<string> {
-    const fresh = this.mark();
-    await this.world.emulator.sendSlashCommand({ text: `diagnose ${workflow} --new` });
-    const post = await this.world.emulator.waitForCall(
-      'chat.postMessage',
-      (c) => fresh(c) && hasBlock(c, BlockId.diagnosisHeader),
-      STEP_TIMEOUT_MS,
-    );
-    const ts = tsOf(post);
-    await until('the incident session', async () => {
-      const session = await this.world.services.sessions.current(
-        SANDBOX_IDS.team,
-        SANDBOX_IDS.incidentChannel,
-      );
-      return session?.threadTs === ts ? true : undefined;
-    });
-    return ts;
+    return this.core.newIncident(workflow, this.world.services.sessions);
   }
 
   /** A command whose answer is a post carrying `blockId` (samples, verification, note). */
   async commandPosting(text: string, blockId: string): Promise<void> {
-    const fresh = this.mark();
-    await this.world.emulator.sendSlashCommand({ text });
-    await this.world.emulator.waitForCall(
-      'chat.postMessage',
-      (c) => fresh(c) && hasBlock(c, blockId),
-      STEP_TIMEOUT_MS,
-    );
+    await this.core.commandPosting(text, blockId);
   }
 
   /** A command answered only to its sender (done, verify): resolves on that answer. */
   async command(text: string): Promise<void> {
-    const fresh = this.mark();
+    const fresh = this.core.mark();
     const ack = await this.world.emulator.sendSlashCommand({ text });
     await this.world.emulator.waitForCall(
       'response_url',
@@ -101,26 +61,11 @@ export class SoakDriver {
 
   /** `/stuckjobs replay …` from the requester: the approval request it posted, or its refusal. */
   async plan(text: string): Promise<PlanAnswer> {
-    const fresh = this.mark();
-    const ack = await this.world.emulator.sendSlashCommand({ text, user: SANDBOX_IDS.requester });
-    if (ack.status !== 200) throw new Error(`replay command answered HTTP ${ack.status}`);
-    // The approval request is posted before the requester is told; a refusal is only told.
-    const answer = await this.world.emulator.waitForCall(
-      'response_url',
-      (c) => fresh(c) && c.responseUrl === ack.responseUrl,
-      STEP_TIMEOUT_MS,
-    );
-    const post = this.world.emulator.calls.find(
-      (c) => c.method === 'chat.postMessage' && fresh(c) && hasBlock(c, BlockId.approvalHeader),
-    );
-    if (!post) return { kind: 'refused', text: JSON.stringify(answer.args) };
-    const batchId = /Batch (b-[0-9a-f]{12})/.exec(JSON.stringify(post.args.blocks))?.[1];
-    const actions = blocksOf(post).find((b) => b.block_id === BlockId.approvalActions);
-    const value = actions?.elements?.[0]?.value;
-    if (batchId === undefined || value === undefined)
+    const answer = await this.core.plan(text, SANDBOX_IDS.requester);
+    if (answer.kind === 'refused') return answer;
+    if (answer.batchId === '' || answer.value === undefined)
       throw new Error('approval request without batch or buttons');
-    const parsed = approvalButtonValue.parse(value);
-    return { kind: 'posted', ts: tsOf(post), batchId, hash: parsed.h, value };
+    return { kind: 'posted', ts: answer.ts, batchId: answer.batchId, hash: answer.hash, value: answer.value };
   }
 
   async click(
@@ -129,14 +74,7 @@ export class SoakDriver {
     user: string,
     extra: { readonly value?: string; readonly headers?: Record<string, string> } = {},
   ): Promise<void> {
-    const response = await this.world.emulator.sendBlockAction({
-      messageTs: ts,
-      actionId: decision === 'approve' ? ActionId.replayApprove : ActionId.replayDeny,
-      user,
-      ...(extra.value !== undefined ? { value: extra.value } : {}),
-      ...(extra.headers ? { headers: extra.headers } : {}),
-    });
-    if (response.status !== 200) throw new Error(`click answered HTTP ${response.status}`);
+    await this.core.click(ts, decision, user, extra);
   }
 
   ephemeralCount(user: string): number {
@@ -152,15 +90,15 @@ export class SoakDriver {
   }
 
   async stateOf(batchId: string): Promise<ApprovalState | undefined> {
-    const state = await this.world.redis.hget(`${this.world.config.statePrefix}:batch:${batchId}`, 'state');
-    return (state ?? undefined) as ApprovalState | undefined;
+    return batchState(this.store, batchId);
   }
 
   async waitForState(batchId: string, ...states: ApprovalState[]): Promise<ApprovalState> {
-    return until(`batch ${batchId} to be ${states.join(' or ')}`, async () => {
-      const state = await this.stateOf(batchId);
-      return state !== undefined && states.includes(state) ? state : undefined;
-    });
+    return waitForBatchState(this.store, batchId, states, STEP_TIMEOUT_MS);
+  }
+
+  private get store(): BatchStore {
+    return { redis: this.world.redis, statePrefix: this.world.config.statePrefix };
   }
 
   /** The stored verification's status once its watch has ended. */

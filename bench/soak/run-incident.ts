@@ -5,7 +5,7 @@ import { SANDBOX_IDS } from '../../src/sandbox/world';
 import { SoakDriver, until, type PlanAnswer, type Posted } from './driver';
 import type { FaultKind, IncidentSpec } from './incident-spec';
 import { removeIncidentJobs, seedIncident } from './seed';
-import { entriesAfter, streamMark } from './streams';
+import { entriesAfter, streamMark } from '../lib/streams';
 import { checkIncident, type IncidentTruth } from './truth';
 import { BYSTANDER, SECOND_APPROVER, type SoakWorld } from './world';
 

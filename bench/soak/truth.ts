@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
-import { journalKeys } from '../../src/runbook/replay/journal';
+import { silentLogger } from '../../src/logger';
+import { RedisBatchJournal } from '../../src/runbook/replay/journal';
+import type { JournalEntry } from '../../src/runbook/replay/types';
+import { movesOutOfFailed } from '../lib/move-events';
 import type { SeededIncident } from './seed';
-import { entriesAfter, field } from './streams';
 
 /**
  * One incident checked against Redis, not against what the bot said: BullMQ's
@@ -43,16 +45,26 @@ export interface IncidentTruth {
 /** States of a batch that an approver approved. */
 const APPROVED_STATES = new Set(['approved', 'executing', 'done', 'failed']);
 
-async function batchTruth(redis: Redis, statePrefix: string, batchId: string): Promise<BatchTruth> {
+interface ReadBatch {
+  readonly truth: BatchTruth;
+  readonly entries: ReadonlyMap<string, JournalEntry | 'unreadable'>;
+}
+
+async function readBatch(
+  redis: Redis,
+  journal: RedisBatchJournal,
+  statePrefix: string,
+  batchId: string,
+): Promise<ReadBatch> {
   const [state, manifest] = await redis.hmget(`${statePrefix}:batch:${batchId}`, 'state', 'manifest');
   const jobs = (JSON.parse(manifest ?? '{"jobs":[]}') as { jobs: { id: string }[] }).jobs.map((j) => j.id);
-  const raw = await redis.hgetall(journalKeys(statePrefix, batchId).entries);
-  const journal: Record<string, number> = {};
-  for (const value of Object.values(raw)) {
-    const status = (JSON.parse(value) as { status?: string }).status ?? 'unreadable';
-    journal[status] = (journal[status] ?? 0) + 1;
+  const entries = await journal.entries(batchId);
+  const counts: Record<string, number> = {};
+  for (const entry of entries.values()) {
+    const status = entry === 'unreadable' ? entry : entry.status;
+    counts[status] = (counts[status] ?? 0) + 1;
   }
-  return { batchId, state: state ?? 'missing', jobs, journal };
+  return { truth: { batchId, state: state ?? 'missing', jobs, journal: counts }, entries };
 }
 
 export interface TruthInput {
@@ -70,19 +82,15 @@ export interface TruthInput {
 export async function checkIncident(input: TruthInput): Promise<IncidentTruth> {
   const { redis, seeded, statePrefix } = input;
   const base = `${input.queuePrefix}:${seeded.queue}`;
-  const moves = new Map<string, number>();
-  for (const { flat } of await entriesAfter(redis, `${base}:events`, input.eventsMark)) {
-    const jobId = field(flat, 'jobId');
-    if (jobId !== undefined && field(flat, 'event') === 'waiting' && field(flat, 'prev') === 'failed') {
-      moves.set(jobId, (moves.get(jobId) ?? 0) + 1);
-    }
-  }
-  const batches = await Promise.all(input.batchIds.map((id) => batchTruth(redis, statePrefix, id)));
+  const moves = await movesOutOfFailed(redis, input.queuePrefix, seeded.queue, input.eventsMark);
+  const journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
+  const read = await Promise.all(input.batchIds.map((id) => readBatch(redis, journal, statePrefix, id)));
+  const batches = read.map((r) => r.truth);
   const approvedJobs = new Set<string>();
   const journaledReplayed = new Map<string, number>();
   const journaledSkipped = new Set<string>();
   const movedUnapproved: string[] = [];
-  for (const batch of batches) {
+  for (const { truth: batch, entries } of read) {
     if (!APPROVED_STATES.has(batch.state)) {
       // A denied, withdrawn or expired batch shares job ids with the one planned after it:
       // its own journal is what shows it never ran.
@@ -91,9 +99,8 @@ export async function checkIncident(input: TruthInput): Promise<IncidentTruth> {
       continue;
     }
     for (const id of batch.jobs) approvedJobs.add(id);
-    const raw = await redis.hgetall(journalKeys(statePrefix, batch.batchId).entries);
-    for (const [id, value] of Object.entries(raw)) {
-      const status = (JSON.parse(value) as { status?: string }).status;
+    for (const [id, entry] of entries) {
+      const status = entry === 'unreadable' ? undefined : entry.status;
       if (status === 'replayed') journaledReplayed.set(id, (journaledReplayed.get(id) ?? 0) + 1);
       else if (status === 'skipped') journaledSkipped.add(id);
     }

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { BlockId } from '../../blocks/ids';
 import { findBlockKitViolations } from '../../blocks/limits';
-import { SANDBOX_IDS, signSlackRequest, type AppResponse, type RecordedCall } from '../../src/sandbox';
-import { nowSeconds } from '../../src/sandbox/signing';
+import { SANDBOX_IDS, slackRequestHeaders, type AppResponse, type RecordedCall } from '../../src/sandbox';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import type { Harness } from '../e2e/harness';
@@ -66,11 +65,12 @@ export class AttackKit {
     body: string,
     options: { timestampSeconds?: number; overrides?: Record<string, string | undefined> } = {},
   ): Record<string, string> {
-    const ts = options.timestampSeconds ?? nowSeconds();
     const headers: Record<string, string | undefined> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': signSlackRequest(this.secret, ts, body),
+      ...slackRequestHeaders(
+        this.secret,
+        body,
+        options.timestampSeconds !== undefined ? { timestampSeconds: options.timestampSeconds } : {},
+      ),
       ...options.overrides,
     };
     return Object.fromEntries(

@@ -4,6 +4,8 @@ import { findBlockKitViolations } from '../../blocks/limits';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
 import type { Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
+import { movesOutOfFailed } from '../../bench/lib/move-events';
+import { RunbookDriver } from '../../bench/lib/runbook-driver';
 import { eventually } from '../helpers/eventually';
 
 /**
@@ -57,15 +59,12 @@ export function blockText(call: RecordedCall, blockId: string): string {
 
 /** Sends `/stuckjobs diagnose …` and returns the diagnosis root posted after it. */
 export async function diagnoseAndWait(harness: Harness, text = 'diagnose --new'): Promise<RecordedCall> {
-  const before = harness.emulator.calls.length;
-  await harness.emulator.sendSlashCommand({ text });
-  return harness.emulator.waitForCall(
-    'chat.postMessage',
-    (c) =>
-      harness.emulator.calls.indexOf(c) >= before &&
-      c.args.channel === SANDBOX_IDS.incidentChannel &&
-      blocksOf(c).some((b) => b.block_id === BlockId.diagnosisHeader),
-    40_000,
+  return new RunbookDriver(harness.emulator, { timeoutMs: 40_000 }).commandPosting(
+    text,
+    BlockId.diagnosisHeader,
+    {
+      channel: SANDBOX_IDS.incidentChannel,
+    },
   );
 }
 
@@ -89,30 +88,6 @@ export function diagnosisOrErrorId(harness: Harness, before: number): Promise<Re
     40_000,
     50,
   );
-}
-
-/**
- * Job id -> how many times BullMQ moved it out of `failed`: every
- * `Job.retry('failed')` and the replay's chunk script XADD `event waiting
- * prev failed` to the queue's events stream, and nothing else writes that pair.
- */
-export async function movesOutOfFailed(
-  redis: Redis,
-  prefix: string,
-  queue: string,
-): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const [, fields] of await redis.xrange(`${prefix}:${queue}:events`, '-', '+')) {
-    const value = (name: string): string | undefined => {
-      const at = fields.indexOf(name);
-      return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
-    };
-    const jobId = value('jobId');
-    if (value('event') === 'waiting' && value('prev') === 'failed' && jobId !== undefined) {
-      counts.set(jobId, (counts.get(jobId) ?? 0) + 1);
-    }
-  }
-  return counts;
 }
 
 export interface JobAccount {

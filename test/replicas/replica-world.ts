@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
-import { ActionId, BlockId } from '../../blocks/ids';
 import { readAudit } from '../../src/approvals/audit';
 import { silentLogger } from '../../src/logger';
-import { SANDBOX_IDS, type RecordedCall, type SlackEmulator } from '../../src/sandbox';
+import { journalKeys, RedisBatchJournal } from '../../src/runbook/replay/journal';
+import { SANDBOX_IDS, type SlackEmulator } from '../../src/sandbox';
 import { startEmulatedSlack } from '../../src/sandbox/emulated-bot';
 import { SessionStore } from '../../src/sessions/session-store';
+import { movesOutOfFailed } from '../../bench/lib/move-events';
+import { RunbookDriver } from '../../bench/lib/runbook-driver';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { blocksOf } from '../e2e/messages';
 import { startReplica, type Replica } from './spawn-replica';
 
 export const QUEUE = 'webhook-delivery';
@@ -44,6 +45,7 @@ export class ReplicaWorld {
   readonly statePrefix = randomPrefix('rep-bot');
   readonly queuePrefix = randomPrefix('rep-q');
   private readonly replicas: Replica[] = [];
+  private readonly driver: RunbookDriver;
   private tenants = 0;
 
   private constructor(
@@ -52,7 +54,9 @@ export class ReplicaWorld {
     readonly redis: Redis,
     private readonly tenant: Loopback,
     private readonly sweepMs: number,
-  ) {}
+  ) {
+    this.driver = new RunbookDriver(emulator, { timeoutMs: 30_000 });
+  }
 
   static async start(options: { sweepMs: number }): Promise<ReplicaWorld> {
     const slack = await startEmulatedSlack('replicas');
@@ -87,20 +91,8 @@ export class ReplicaWorld {
 
   /** `/stuckjobs diagnose webhooks --new` through `via`; returns the thread root's ts once the session is saved. */
   async newIncident(via: Replica): Promise<string> {
-    const before = this.emulator.calls.length;
-    await this.emulator.sendSlashCommand({ text: 'diagnose webhooks --new', to: via.eventsUrl });
-    const post = await this.emulator.waitForCall(
-      'chat.postMessage',
-      (c) => this.isAfter(c, before) && blocksOf(c).some((b) => b.block_id === BlockId.diagnosisHeader),
-      30_000,
-    );
-    const ts = String(post.response.ts);
     const sessions = new SessionStore(this.redis, this.statePrefix, silentLogger);
-    await eventually(async () => {
-      const session = await sessions.current(SANDBOX_IDS.team, CHANNEL);
-      return session?.threadTs === ts ? session : undefined;
-    }, 20_000);
-    return ts;
+    return this.driver.newIncident('webhooks', sessions, { to: via.eventsUrl });
   }
 
   /** Given-up webhook jobs of a tenant of their own (a real Worker failed them). */
@@ -127,30 +119,16 @@ export class ReplicaWorld {
 
   /** `/stuckjobs replay webhooks --tenant …` through `via`: the approval request's ts and batch id. */
   async plan(via: Replica, tenantId: string): Promise<{ ts: string; batchId: string }> {
-    const before = this.emulator.calls.length;
-    await this.emulator.sendSlashCommand({ text: `replay webhooks --tenant ${tenantId}`, to: via.eventsUrl });
-    const post = await this.emulator.waitForCall(
-      'chat.postMessage',
-      (c) => this.isAfter(c, before) && blocksOf(c).some((b) => b.block_id === BlockId.approvalActions),
-      30_000,
-    );
-    const batchId = /Batch (b-[0-9a-f]{12})/.exec(JSON.stringify(post.args.blocks))?.[1];
-    if (!batchId) throw new Error('approval request names no batch');
-    return { ts: String(post.response.ts), batchId };
+    const answer = await this.driver.plan(`replay webhooks --tenant ${tenantId}`, SANDBOX_IDS.requester, {
+      to: via.eventsUrl,
+    });
+    if (answer.kind !== 'posted' || answer.batchId === '') throw new Error('approval request names no batch');
+    return { ts: answer.ts, batchId: answer.batchId };
   }
 
   /** The approver clicks Approve; the click goes to `to` (one replica's URL, or several at once). */
   async approve(ts: string, to: string | readonly string[], headers?: Record<string, string>): Promise<void> {
-    const response = await this.emulator.sendBlockAction({
-      messageTs: ts,
-      actionId: ActionId.replayApprove,
-      user: SANDBOX_IDS.approver,
-      to,
-      ...(headers ? { headers } : {}),
-    });
-    for (const answer of response.deliveries ?? [response]) {
-      if (answer.status !== 200) throw new Error(`click answered ${answer.status}`);
-    }
+    await this.driver.click(ts, 'approve', SANDBOX_IDS.approver, { to, ...(headers ? { headers } : {}) });
   }
 
   async batchState(batchId: string): Promise<string | null> {
@@ -173,7 +151,7 @@ export class ReplicaWorld {
   /** The journal's meta: state (`running` | `done`) and the owner of its latest claim. */
   async journalMeta(batchId: string): Promise<{ state?: string; owner?: string }> {
     const [state, owner] = await this.redis.hmget(
-      `${this.statePrefix}:journal:${batchId}:meta`,
+      journalKeys(this.statePrefix, batchId).meta,
       'state',
       'owner',
     );
@@ -186,30 +164,20 @@ export class ReplicaWorld {
     return (JSON.parse(raw ?? '{"jobs":[]}') as { jobs: { id: string }[] }).jobs.map((job) => job.id);
   }
 
-  /** The journal's entry per job: status and reason. */
+  /** The journal's entry per job: status and reason (`unreadable` for one that does not parse). */
   async journal(batchId: string): Promise<Record<string, { status: string; reason?: string }>> {
-    const raw = await this.redis.hgetall(`${this.statePrefix}:journal:${batchId}`);
+    const entries = await new RedisBatchJournal(this.redis, this.statePrefix, silentLogger).entries(batchId);
     return Object.fromEntries(
-      Object.entries(raw).map(([id, entry]) => [
-        id,
-        JSON.parse(entry) as { status: string; reason?: string },
-      ]),
+      [...entries].map(([id, entry]) => [id, entry === 'unreadable' ? { status: entry } : entry]),
     );
   }
 
   async ledger(batchId: string): Promise<Map<string, string>> {
-    return new Map(Object.entries(await this.redis.hgetall(`${this.statePrefix}:journal:${batchId}:moves`)));
+    return new Map(Object.entries(await this.redis.hgetall(journalKeys(this.statePrefix, batchId).moves)));
   }
 
   async moveCounts(batchId: string): Promise<MoveCounts> {
-    const events = new Map<string, number>();
-    for (const [, fields] of await this.redis.xrange(`${this.queuePrefix}:${QUEUE}:events`, '-', '+')) {
-      const entry = new Map<string, string>();
-      for (let i = 0; i + 1 < fields.length; i += 2) entry.set(fields[i]!, fields[i + 1]!);
-      if (entry.get('event') !== 'waiting' || entry.get('prev') !== 'failed') continue;
-      const jobId = entry.get('jobId') ?? '';
-      events.set(jobId, (events.get(jobId) ?? 0) + 1);
-    }
+    const events = await movesOutOfFailed(this.redis, this.queuePrefix, QUEUE);
     const waiting = new Map<string, number>();
     for (const jobId of await this.redis.lrange(`${this.queuePrefix}:${QUEUE}:wait`, 0, -1)) {
       waiting.set(jobId, (waiting.get(jobId) ?? 0) + 1);
@@ -240,10 +208,6 @@ export class ReplicaWorld {
   async audit(batchId: string): Promise<[string, string, string][]> {
     const entries = await readAudit(this.redis, `${this.statePrefix}:audit`, { batchId });
     return entries.map((e) => [e.action, e.actor, e.result]);
-  }
-
-  private isAfter(call: RecordedCall, index: number): boolean {
-    return this.emulator.calls.indexOf(call) >= index;
   }
 
   /** Stops every replica still running (SIGTERM), then the emulator, the tenant and the keys. */

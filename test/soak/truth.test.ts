@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { SeededIncident } from '../../bench/soak/seed';
-import { streamMark } from '../../bench/soak/streams';
+import { streamMark } from '../../bench/lib/streams';
 import { checkIncident } from '../../bench/soak/truth';
 import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
 
@@ -46,8 +46,8 @@ describe('soak truth check', () => {
       manifest: JSON.stringify({ jobs: [{ id: 'g0' }, { id: 'g1' }] }),
     });
     await redis.hset(`${statePrefix}:journal:${batchId}`, {
-      g0: JSON.stringify({ status: 'replayed' }),
-      g1: JSON.stringify({ status: 'replayed' }),
+      g0: JSON.stringify({ status: 'replayed', at: Date.now() }),
+      g1: JSON.stringify({ status: 'replayed', at: Date.now() }),
     });
     return mark;
   }
@@ -102,7 +102,11 @@ describe('soak truth check', () => {
       state: 'denied',
       manifest: JSON.stringify({ jobs: [{ id: 'g0' }] }),
     });
-    await redis.hset(`${statePrefix}:journal:b5-denied`, 'g0', JSON.stringify({ status: 'replayed' }));
+    await redis.hset(
+      `${statePrefix}:journal:b5-denied`,
+      'g0',
+      JSON.stringify({ status: 'replayed', at: Date.now() }),
+    );
     const truth = await checkIncident({
       redis,
       queuePrefix,

@@ -88,30 +88,8 @@ export async function batchOf(
   return { id, queuePrefix: prefix, queue, jobs };
 }
 
-/**
- * How many times each job was moved out of `failed`, by BullMQ's own record:
- * every `Job.retry('failed')` (reprocessJob.lua) XADDs `event waiting jobId <id>
- * prev failed` to the queue's events stream; nothing else writes that pair.
- */
-export async function movesOutOfFailed(
-  redis: Redis,
-  prefix: string,
-  queue: string,
-): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  const entries = await redis.xrange(`${prefix}:${queue}:events`, '-', '+');
-  for (const [, fields] of entries) {
-    const value = (name: string): string | undefined => {
-      const at = fields.indexOf(name);
-      return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
-    };
-    const jobId = value('jobId');
-    if (value('event') === 'waiting' && value('prev') === 'failed' && jobId !== undefined) {
-      counts.set(jobId, (counts.get(jobId) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
+/** BullMQ's own record of each job's moves out of `failed` (shared with the fault suite and the soak's checker). */
+export { movesOutOfFailed } from '../../../bench/lib/move-events';
 
 export interface CountingWorker {
   /** Job id -> how many times this Worker ran it. */
