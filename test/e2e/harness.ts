@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import type { RunningBot } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
@@ -77,8 +78,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     config,
     logLines,
     close: async () => {
-      // A verification still watching in the background would read a closed Redis: let it finish first.
-      const watcher = testRedis();
+      // A verification still watching in the background would read a closed Redis: let it finish
+      // first. Looked for where the bot keeps its state, which a test may have made a private Redis.
+      const watcher = new Redis(config.redis.stateUrl, {
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => null,
+      });
+      watcher.on('error', () => undefined);
       try {
         await eventually(async () => {
           for await (const keys of watcher.scanStream({
@@ -89,8 +95,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
           }
           return true;
         }, 30_000);
+      } catch (err) {
+        // A state Redis a test stopped for good runs no verification either.
+        if (watcher.status === 'ready') throw err;
       } finally {
-        await watcher.quit();
+        if (watcher.status === 'ready') await watcher.quit();
+        else watcher.disconnect();
       }
       await bot.stop();
       await Promise.allSettled([real.close(), emulator.close()]);
