@@ -43,6 +43,29 @@ function repeatedField(form: URLSearchParams): string | undefined {
   return undefined;
 }
 
+/** Slack's probe is `ssl_check=1&token=<verification token>`: a few dozen bytes. */
+export const SSL_CHECK_LIMIT_BYTES = 1024;
+
+const SSL_CHECK_FIELDS: ReadonlySet<string> = new Set(['ssl_check', 'token']);
+
+/**
+ * Slack's unsigned probe of the request URL (it checks the certificate, and
+ * expects a 200). Bolt 5.1's HTTPReceiver answers `ssl_check=1` with 200
+ * before its signature check and processes nothing; the shield answers it the
+ * same way itself, but only for a body that is exactly the probe: `ssl_check`
+ * once and `1`, at most a `token`, nothing else. A forged command or payload
+ * with `ssl_check=1` added is not one, and is refused as unsigned. Small, so
+ * an unsigned body costs at most {@link SSL_CHECK_LIMIT_BYTES} to look at.
+ */
+export function isSslCheck(headers: IncomingMessage['headers'], rawBody: string): boolean {
+  if (headers['content-type'] !== 'application/x-www-form-urlencoded') return false;
+  if (rawBody.length > SSL_CHECK_LIMIT_BYTES) return false;
+  const form = new URLSearchParams(rawBody);
+  if (repeatedField(form) !== undefined) return false;
+  for (const key of form.keys()) if (!SSL_CHECK_FIELDS.has(key)) return false;
+  return form.get('ssl_check') === '1';
+}
+
 /**
  * What Bolt 5's HTTP receiver does not refuse by itself, found by
  * test/adversarial, checked only on a request whose signature holds (see
@@ -99,6 +122,14 @@ export function refusalFor(
 
 class TooLarge extends Error {}
 
+/** The request went away before its body ended: there is no one left to answer. */
+class Gone extends Error {}
+
+/**
+ * Settles on the first of end, error, over the limit, or close: a request torn
+ * down without `end` or `error` (destroyed by the server, a timeout, a proxy)
+ * would otherwise leave the promise, its buffers and its listeners waiting for ever.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -117,6 +148,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // After `end` this is a no-op: a promise settles once.
+    req.on('close', () => reject(new Gone('request closed before its body ended')));
   });
 }
 
@@ -140,7 +173,10 @@ function tryLog(write: () => void): void {
  * Reads each request to `endpoint` first and refuses what {@link refusalFor}
  * names, a bad signature before anything is parsed; everything else goes on to
  * Bolt with its body already read (Bolt uses a request's `rawBody` when it is
- * there, and checks the signature again). Other routes pass untouched.
+ * there, and checks the signature again). Slack's SSL check (see
+ * {@link isSslCheck}) is answered 200 here, as Bolt would, without reaching
+ * Bolt. A request that goes away before its body ends is dropped unanswered.
+ * Other routes pass untouched.
  */
 export function shieldReceiver(
   receiver: Pick<HTTPReceiver, 'requestListener'>,
@@ -153,44 +189,76 @@ export function shieldReceiver(
     tryLog(() => logger.warn({ status: refusal.status, reason: refusal.reason }, 'Slack request refused'));
     answer(res, refusal.status);
   };
+  const answerSslCheck = (res: ServerResponse): void => {
+    tryLog(() => logger.info('Slack SSL check answered'));
+    if (res.headersSent) return;
+    res.writeHead(200);
+    res.end();
+  };
+  /** The body could not be read: gone (nobody to answer), too large, or broken. */
+  const unreadable = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    if (error instanceof Gone || req.destroyed) {
+      tryLog(() => logger.warn({ err: error }, 'Slack request dropped: the sender went away'));
+      res.destroy();
+      return;
+    }
+    tryLog(() => logger.warn({ err: error }, 'Slack request body unreadable'));
+    answer(res, error instanceof TooLarge ? 413 : 400);
+  };
+  /** Whatever throws past the handlers above (Bolt's listener, answering) ends here: never an unhandled rejection. */
+  const settle = (handled: Promise<void>, res: ServerResponse): void => {
+    handled.catch((error: unknown) => {
+      tryLog(() => logger.error({ err: error }, 'Slack request shield failed'));
+      try {
+        answer(res, 500);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
   receiver.requestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'POST' || path !== endpoint) {
       bolt(req, res);
       return;
     }
-    // Unsigned or stale: refused before the body is buffered; what was sent is drained and dropped.
     const early = headerRefusal(req.headers, Math.floor(Date.now() / 1000));
     if (early) {
-      req.resume();
-      refuse(res, early);
+      // Unsigned or stale: refused before the body is buffered; what was sent is drained and dropped.
+      // Only a form small enough to be Slack's unsigned SSL check is read first, and at most that much.
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const mayBeSslCheck =
+        req.headers['content-type'] === 'application/x-www-form-urlencoded' &&
+        !(declared > SSL_CHECK_LIMIT_BYTES);
+      if (!mayBeSslCheck) {
+        req.resume();
+        refuse(res, early);
+        return;
+      }
+      const probed = readBody(req, SSL_CHECK_LIMIT_BYTES).then(
+        (raw) => (isSslCheck(req.headers, raw.toString('utf8')) ? answerSslCheck(res) : refuse(res, early)),
+        (error: unknown) => (error instanceof TooLarge ? refuse(res, early) : unreadable(req, res, error)),
+      );
+      settle(probed, res);
       return;
     }
-    readBody(req, BODY_LIMIT_BYTES)
-      .then(
-        (raw) => {
-          const now = Math.floor(Date.now() / 1000);
-          const refusal = refusalFor(req.headers, raw.toString('utf8'), now, signingSecret);
-          if (refusal) {
-            refuse(res, refusal);
-            return;
-          }
-          Object.assign(req, { rawBody: raw });
-          bolt(req, res);
-        },
-        (error: unknown) => {
-          tryLog(() => logger.warn({ err: error }, 'Slack request body unreadable'));
-          answer(res, error instanceof TooLarge ? 413 : 400);
-        },
-      )
-      .catch((error: unknown) => {
-        // Bolt's listener threw synchronously, or answering did: never an unhandled rejection.
-        tryLog(() => logger.error({ err: error }, 'Slack request shield failed'));
-        try {
-          answer(res, 500);
-        } catch {
-          res.destroy();
+    const handled = readBody(req, BODY_LIMIT_BYTES).then(
+      (raw) => {
+        const text = raw.toString('utf8');
+        if (isSslCheck(req.headers, text)) {
+          answerSslCheck(res);
+          return;
         }
-      });
+        const refusal = refusalFor(req.headers, text, Math.floor(Date.now() / 1000), signingSecret);
+        if (refusal) {
+          refuse(res, refusal);
+          return;
+        }
+        Object.assign(req, { rawBody: raw });
+        bolt(req, res);
+      },
+      (error: unknown) => unreadable(req, res, error),
+    );
+    settle(handled, res);
   };
 }

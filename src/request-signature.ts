@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { signSlackRequest } from './sandbox/signing';
+import { signSlackRequest } from './slack-signing';
 
 /** Slack's rule, both ways: Bolt refuses only timestamps older than this, never ones ahead of its clock. */
 export const MAX_CLOCK_SKEW_S = 5 * 60;

@@ -1,3 +1,5 @@
+import { MASK } from './mask';
+
 /**
  * How much of one logged value is copied and masked. A log call runs on the
  * event loop, so a careless `log.info({ jobs })` with 200k entries or a 4 MB
@@ -15,23 +17,55 @@ export const BUDGET_SPENT = '[cut: log line too large]';
 
 /**
  * A secret split by the cut would be masked by no rule (the known-secrets list
- * matches whole values), so the partial word at the end goes too: tokens, keys
- * and connection strings hold no whitespace, and none is longer than this.
+ * matches whole values, the JWT rule needs all three segments), so no part of
+ * the word at the end survives. First the cut steps back to the nearest
+ * separator a token never holds (whitespace, quotes, `,:=&;<>`), at most this
+ * far: what it passes is dropped.
  */
-const LONGEST_SECRET_CHARS = 512;
+const STEP_BACK_CHARS = 512;
+
+/** Characters that end a token: a cut just after one splits nothing. */
+const SEPARATOR = /[\s"',:=&;<>]/;
+
+/**
+ * Characters a token is made of (base64, base64url, URL-safe and
+ * percent-encoded): compact JSON often holds no separator for far more than
+ * {@link STEP_BACK_CHARS} (a JWT is often longer), so then the run of these
+ * before the cut is masked whole, however long.
+ */
+const TOKEN_CHAR = /[A-Za-z0-9._~+/=%-]/;
+
+/**
+ * Whether cutting just before `at` splits no token. `=` separates a key from
+ * its value, but `==` is base64 padding inside one.
+ */
+function separatesAt(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const before = text.charAt(at - 1);
+  if (!SEPARATOR.test(before)) return false;
+  return before !== '=' || text.charAt(at) !== '=';
+}
 
 export interface CutText {
   readonly kept: string;
-  /** Characters left out; 0 when `text` fit. */
+  /** Characters left out (or masked at the cut); 0 when `text` fit. */
   readonly cut: number;
 }
 
 export function cutText(text: string, limit: number): CutText {
   if (text.length <= limit) return { kept: text, cut: 0 };
-  let end = Math.max(0, limit);
-  const floor = Math.max(0, end - LONGEST_SECRET_CHARS);
-  while (end > floor && !/\s/.test(text.charAt(end - 1))) end -= 1;
-  return { kept: text.slice(0, end), cut: text.length - end };
+  const end = Math.max(0, limit);
+  // The cut falls just before a separator: the word before it is whole.
+  const next = text.charAt(end);
+  if (next !== '=' && SEPARATOR.test(next)) return { kept: text.slice(0, end), cut: text.length - end };
+  const floor = Math.max(0, end - STEP_BACK_CHARS);
+  for (let at = end; at >= floor; at -= 1) {
+    if (separatesAt(text, at)) return { kept: text.slice(0, at), cut: text.length - at };
+  }
+  let start = end;
+  while (start > 0 && TOKEN_CHAR.test(text.charAt(start - 1))) start -= 1;
+  if (start === end) return { kept: text.slice(0, end), cut: text.length - end };
+  return { kept: `${text.slice(0, start)}${MASK}`, cut: text.length - start };
 }
 
 export function cutNote(cut: number): string {

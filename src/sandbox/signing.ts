@@ -1,4 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { signSlackRequest } from '../slack-signing';
+
+/** Re-exported: the emulator's callers sign with the same helper production verifies with. */
+export { signSlackRequest };
 
 /** The headers Bolt's HTTP receiver reads before it trusts a request (a type alias, so it fits a string record). */
 export type SlackRequestHeaders = {
@@ -13,14 +16,6 @@ export interface SlackRequestHeaderOptions {
   readonly timestampSeconds?: number;
   /** Replaces the computed signature, to test that forgeries are refused. */
   readonly signature?: string;
-}
-
-/** Slack's v0 scheme: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>`. */
-export function signSlackRequest(signingSecret: string, timestampSeconds: number, rawBody: string): string {
-  const digest = createHmac('sha256', signingSecret)
-    .update(`v0:${timestampSeconds}:${rawBody}`)
-    .digest('hex');
-  return `v0=${digest}`;
 }
 
 export function nowSeconds(): number {

@@ -1,8 +1,15 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { MAX_CLOCK_SKEW_S, refusalFor, shapeRefusal, shieldReceiver } from '../../src/request-shield';
+import { type AddressInfo, connect } from 'node:net';
+import {
+  isSslCheck,
+  MAX_CLOCK_SKEW_S,
+  refusalFor,
+  shapeRefusal,
+  shieldReceiver,
+  SSL_CHECK_LIMIT_BYTES,
+} from '../../src/request-shield';
 import { createLogger, type Logger } from '../../src/logger';
-import { signSlackRequest } from '../../src/sandbox/signing';
+import { signSlackRequest } from '../../src/slack-signing';
 
 const NOW = 1_800_000_000;
 const SECRET = 'shield-test-signing-secret';
@@ -123,6 +130,50 @@ describe('refusalFor: the shape of a signed request (what Bolt lets through or c
   });
 });
 
+/** Forged requests that carry `ssl_check=1` (or look like the probe) but are not exactly Slack's probe. */
+const notSslChecks: readonly (readonly [string, string])[] = [
+  ['application/x-www-form-urlencoded', 'ssl_check=1&token=t&command=%2Fstuckjobs&text=replay'],
+  ['application/x-www-form-urlencoded', `ssl_check=1&${payload(click)}`],
+  ['application/x-www-form-urlencoded', 'ssl_check=1&ssl_check=1&token=t'],
+  ['application/x-www-form-urlencoded', 'ssl_check=1&token=t&token=u'],
+  ['application/x-www-form-urlencoded', 'ssl_check=2&token=t'],
+  ['application/x-www-form-urlencoded', 'token=t'],
+  ['application/x-www-form-urlencoded', `ssl_check=1&token=${'t'.repeat(SSL_CHECK_LIMIT_BYTES)}`],
+  ['application/json', JSON.stringify({ ssl_check: '1', token: 't' })],
+  ['application/x-www-form-urlencoded; charset=utf-8', 'ssl_check=1&token=t'],
+];
+
+describe("isSslCheck: Slack's unsigned probe of the request URL", () => {
+  it('recognises exactly `ssl_check=1`, with or without the token', () => {
+    expect(isSslCheck(form, 'ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO')).toBe(true);
+    expect(isSslCheck(form, 'token=gIkuvaNzQIHg97ATvDxqgjtO&ssl_check=1')).toBe(true);
+    expect(isSslCheck(form, 'ssl_check=1')).toBe(true);
+  });
+
+  it('does not take a command, a payload, a repeated field or an oversized body for the probe', () => {
+    for (const [contentType, body] of notSslChecks) {
+      expect({ body: body.slice(0, 60), probe: isSslCheck({ 'content-type': contentType }, body) }).toEqual({
+        body: body.slice(0, 60),
+        probe: false,
+      });
+    }
+  });
+});
+
+/** What each call of a spied logger method logged as its message (the second argument). */
+function messagesOf(spy: { mock: { calls: unknown } }): unknown[] {
+  return (spy.mock.calls as unknown[][]).map((call) => call[1]);
+}
+
+/** Polls until `check` holds; fails the test after `ms`. */
+async function waitFor(check: () => boolean, what: string, ms = 3_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('shieldReceiver over HTTP', () => {
   let server: Server;
   let url: string;
@@ -192,5 +243,75 @@ describe('shieldReceiver over HTTP', () => {
     expect((await post(body, signedNow(body))).status).toBe(400);
     await new Promise((resolve) => setImmediate(resolve));
     expect(unhandled).toEqual([]);
+  });
+
+  it("answers Slack's unsigned ssl_check probe with 200 and processes nothing", async () => {
+    const response = await post('ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO', form);
+    expect(response.status).toBe(200);
+    const signedProbe = 'ssl_check=1&token=t';
+    expect((await post(signedProbe, signedNow(signedProbe))).status).toBe(200);
+    expect(bolt).not.toHaveBeenCalled();
+  });
+
+  it('refuses forged commands and payloads with ssl_check=1 added, unsigned, with 401', async () => {
+    const statuses: number[] = [];
+    for (const [contentType, body] of notSslChecks) {
+      statuses.push((await post(body, { 'content-type': contentType })).status);
+    }
+    expect(statuses).toEqual(notSslChecks.map(() => 401));
+    expect(bolt).not.toHaveBeenCalled();
+  });
+
+  describe('a request that goes away before its body ends', () => {
+    /** Sends signed headers and half a body over a raw socket; `teardown` then ends it one way or another. */
+    async function halfSent(teardown: 'client disconnects' | 'server destroys it'): Promise<unknown[]> {
+      const warn = jest.spyOn(logger, 'warn');
+      const local: { requestListener: RequestListener } = { requestListener: (req, res) => bolt(req, res) };
+      shieldReceiver(local, logger, SECRET);
+      const torn = createServer((req, res) => {
+        local.requestListener(req, res);
+        // What a timeout or proxy does: destroy the request without an error, so no 'error' event.
+        if (teardown === 'server destroys it') setTimeout(() => req.destroy(), 50);
+      });
+      await new Promise<void>((resolve) => torn.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = torn.address() as AddressInfo;
+        const body = 'command=%2Fstuckjobs&text=help';
+        const headers = signedNow(body);
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        socket.write(
+          [
+            'POST /slack/events HTTP/1.1',
+            'host: 127.0.0.1',
+            `content-length: ${body.length}`,
+            ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+            '',
+            body.slice(0, 10),
+          ].join('\r\n'),
+        );
+        if (teardown === 'client disconnects') setTimeout(() => socket.destroy(), 50);
+        const dropped = () => messagesOf(warn).includes('Slack request dropped: the sender went away');
+        await waitFor(dropped, 'the shield to drop the request');
+        socket.destroy();
+      } finally {
+        torn.closeAllConnections();
+        await new Promise<void>((resolve) => torn.close(() => resolve()));
+      }
+      return messagesOf(warn);
+    }
+
+    it.each(['client disconnects', 'server destroys it'] as const)(
+      'settles and drops it (%s): Bolt never runs, nothing is left unhandled',
+      async (teardown) => {
+        const messages = await halfSent(teardown);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(bolt).not.toHaveBeenCalled();
+        expect(unhandled).toEqual([]);
+        expect(messages.filter((m) => m === 'Slack request dropped: the sender went away')).toHaveLength(1);
+        expect(messages).not.toContain('Slack request body unreadable');
+      },
+    );
   });
 });

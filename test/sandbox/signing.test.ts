@@ -1,5 +1,28 @@
 import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { signSlackRequest, slackRequestHeaders } from '../../src/sandbox';
+import { signSlackRequest as productionSign } from '../../src/slack-signing';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** The project's own files `entry` imports, directly or through others (relative imports only). */
+function localImports(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const pending = [resolve(ROOT, entry)];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const [, spec] of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+      if (spec === undefined) continue;
+      const base = join(dirname(file), spec);
+      const found = [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => existsSync(candidate));
+      if (found !== undefined && found.endsWith('.ts')) pending.push(found);
+    }
+  }
+  return new Set([...seen].map((file) => relative(ROOT, file)));
+}
 
 describe('signSlackRequest', () => {
   it('matches an HMAC-SHA256 of v0:timestamp:body computed independently', () => {
@@ -17,6 +40,19 @@ describe('signSlackRequest', () => {
     expect(signSlackRequest('secret', 1700000000, 'a=2')).not.toBe(base);
     expect(signSlackRequest('secret', 1700000001, 'a=1')).not.toBe(base);
     expect(signSlackRequest('other', 1700000000, 'a=1')).not.toBe(base);
+  });
+});
+
+describe('one signing helper for production and the emulator', () => {
+  it('is the same function, re-exported by the sandbox', () => {
+    expect(signSlackRequest).toBe(productionSign);
+  });
+
+  it('production request verification imports nothing from the emulator (src/sandbox)', () => {
+    const graph = localImports('src/request-shield.ts');
+    expect(graph).toContain('src/request-signature.ts');
+    expect(graph).toContain('src/slack-signing.ts');
+    expect([...graph].filter((file) => file.startsWith('src/sandbox/'))).toEqual([]);
   });
 });
 
