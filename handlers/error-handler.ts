@@ -80,12 +80,21 @@ const HUMAN_TEXT: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.Timeout]: 'Something did not answer in time.',
 };
 
+/** A response_url that has not answered in this long will not: the user is told nothing either way. */
+export const RESPONSE_URL_TIMEOUT_MS = 10_000;
+
+export interface ErrorHandlerOptions {
+  /** Per answer posted to a response_url (tests shorten it). */
+  readonly responseUrlTimeoutMs?: number;
+}
+
 /**
  * The one place errors end up: known codes get their text, anything else gets
  * a correlation id that is both in the log line and in the reply. Needs the
  * App built with `extendedErrorHandler: true` so the body reaches us.
  */
-export function registerErrorHandler(app: App, logger: Logger): void {
+export function registerErrorHandler(app: App, logger: Logger, options: ErrorHandlerOptions = {}): void {
+  const timeoutMs = options.responseUrlTimeoutMs ?? RESPONSE_URL_TIMEOUT_MS;
   app.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
     const coded = asCodedError(error);
     const correlationId = newCorrelationId();
@@ -122,19 +131,39 @@ export function registerErrorHandler(app: App, logger: Logger): void {
           });
     try {
       // response_url works even where the bot cannot post, which is often why we are here.
-      if (target.responseUrl) await postToResponseUrl(target.responseUrl, message);
+      if (target.responseUrl) await postToResponseUrl(target.responseUrl, message, timeoutMs);
       else await app.client.chat.postEphemeral({ channel: target.channel, user: target.user, ...message });
     } catch (postError) {
-      logger.error({ err: postError, correlationId }, 'could not tell the user about the failure');
+      logger.error(
+        { err: postError, correlationId, via: target.responseUrl ? 'response_url' : 'chat.postEphemeral' },
+        'could not tell the user about the failure',
+      );
     }
   });
 }
 
-async function postToResponseUrl(url: string, message: { text: string; blocks: unknown[] }): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
-  });
+/** Bounded: fetch has no timeout of its own, and an error handler that hangs helps nobody. */
+async function postToResponseUrl(
+  url: string,
+  message: { text: string; blocks: unknown[] },
+  timeoutMs: number,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    // A DOMException, which is not always `instanceof Error` (another realm): told by its name.
+    if (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TimeoutError') {
+      throw new Error(`response_url did not answer within ${timeoutMs} ms`, { cause: err });
+    }
+    throw err;
+  }
+  // The body is not needed: released so the connection does not wait for it.
+  await res.body?.cancel().catch(() => undefined);
   if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
 }

@@ -28,7 +28,16 @@ export interface BotOptions {
    * incident a late answer is a wrong answer, so we retry briefly.
    */
   readonly slackRetries?: number;
+  /**
+   * Per Web API request, in ms (default 10 s). The client's own default is no
+   * timeout at all: one call that never answers would hang a recovery pass,
+   * and shutdown behind it.
+   */
+  readonly slackTimeoutMs?: number;
 }
+
+/** A Slack call that has not answered in this long will not answer usefully in an incident. */
+export const SLACK_TIMEOUT_MS = 10_000;
 
 export interface RunningBot {
   readonly app: App;
@@ -65,6 +74,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const clientOptions = {
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     retryConfig: { retries: options.slackRetries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    timeout: options.slackTimeoutMs ?? SLACK_TIMEOUT_MS,
   };
 
   if (options.mode === 'socket') return startSocketBot(options, clientOptions, logger);

@@ -96,7 +96,8 @@ export async function startRuntime(
         const recovered = recovery.stop();
         idleSweep.stop();
         await (front ? front.close() : running.stop()).catch(() => undefined);
-        // A recovery pass in flight still uses Redis: closed only after it ends.
+        // A recovery pass in flight still uses Redis: closed only after it ends, or after the
+        // sweep's stop deadline (one lease; logged), so a hung upstream cannot hold shutdown.
         await recovered;
         await services.close().catch(() => undefined);
         await ground?.release();

@@ -65,6 +65,8 @@ async function recoverAndReport(
   const results = await services.resumeUnfinished();
   const report = { finished: 0, busy: 0, failed: 0, approvedRun: 0, closed: 0 };
   for (const result of results) {
+    // Finished elsewhere since the list was read: the run that finished it reports it.
+    if (result.status === 'settled') continue;
     report[result.status] += 1;
     if (result.status === 'busy') continue;
     const where = await services.batchMessages.find(result.batch.id);
@@ -112,6 +114,8 @@ async function resumeStrandedApprovals(
         record,
         approvedBy: record.decidedBy ?? 'unknown',
         approvedAt: record.decidedAt ?? Date.now(),
+        // Its verification watches for minutes: outside this pass, which holds the single-flight lock.
+        verifyInBackground: true,
       }),
     );
   }
@@ -196,14 +200,25 @@ export interface SweepOptions {
   readonly jitterMs?: number;
   /** Told after every pass (tests, and a log line when there was something to do). */
   readonly onPass?: (report: ResumeReport | 'failed') => void;
+  /**
+   * How long `stop` waits for a pass in flight (default one lease, 30 s). A
+   * pass can hang on an upstream that never answers; shutdown must not. Cut
+   * off mid-batch is safe: the journal lease lapses and another pass
+   * (another replica's, or the next start's) finishes the batch.
+   */
+  readonly stopWithinMs?: number;
 }
+
+/** A pass still running at shutdown is waited for this long: about one journal lease. */
+export const SWEEP_STOP_WITHIN_MS = DEFAULT_LEASE_MS;
 
 export interface RecoverySweep {
   /**
    * Stops the next passes, and resolves once the pass in flight (this sweep's,
-   * or a click's it would queue behind) has ended: close Redis only after it.
+   * or a click's it would queue behind) has ended, or once `stopWithinMs` has
+   * passed (logged): close Redis only after it. Says which came first.
    */
-  stop(): Promise<void>;
+  stop(): Promise<'settled' | 'deadline'>;
   /** Passes completed so far. */
   readonly passes: number;
 }
@@ -262,12 +277,30 @@ export function startRecoverySweep(
     schedule();
   };
   start();
+  const stopWithinMs = options.stopWithinMs ?? SWEEP_STOP_WITHIN_MS;
   return {
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await current;
-      await recoveryPassesSettled(services);
+      const settled = (async () => {
+        await current;
+        await recoveryPassesSettled(services);
+        return 'settled' as const;
+      })();
+      let deadline: NodeJS.Timeout | undefined;
+      const cutOff = new Promise<'deadline'>((resolve) => {
+        deadline = setTimeout(() => resolve('deadline'), stopWithinMs);
+        deadline.unref();
+      });
+      const first = await Promise.race([settled, cutOff]);
+      clearTimeout(deadline);
+      if (first === 'deadline') {
+        logger.warn(
+          { waitedMs: stopWithinMs },
+          'recovery pass still running at shutdown; stopping without it: its batch lease lapses and the next pass finishes it',
+        );
+      }
+      return first;
     },
     get passes() {
       return passes;

@@ -23,6 +23,12 @@ export interface ApprovedContext {
   readonly record: ApprovalRecord;
   readonly approvedBy: string;
   readonly approvedAt: number;
+  /**
+   * Start the verification and return without waiting for it (it watches for
+   * up to VERIFY_WINDOW_MS): a recovery pass must hold its single-flight lock
+   * only for the replay. Its failures are logged here.
+   */
+  readonly verifyInBackground?: boolean;
 }
 
 /**
@@ -67,7 +73,14 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
     log.info({ claim: result.claim }, 'approved batch already claimed elsewhere');
     return;
   }
-  const run = result.kind === 'closed-elsewhere' ? result.run : result;
+  if (result.kind === 'closed-before-run') {
+    // A recovery pass closed it before the first move and told the thread; this message says so too.
+    log.info({ closedAs: result.closedAs }, 'batch closed elsewhere before it ran; it reported');
+    const line = `not run: closed as ${result.closedAs} by a recovery pass before it started; nothing was replayed`;
+    await updateMessage(client, log, where, approvalOutcomeMessage({ ...base, result: { line } }));
+    return;
+  }
+  const run = result.kind === 'closed-elsewhere' || result.kind === 'ran-after-close' ? result.run : result;
   const line =
     run.kind === 'executed'
       ? outcomeSummary(run.outcomes)
@@ -76,9 +89,16 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
   // The approval message is this run's own: it shows what this run did either way.
   await updateMessage(client, log, where, approvalOutcomeMessage({ ...base, result: { line, details } }));
   if (result.kind === 'closed-elsewhere') {
-    // Another replica's sweep closed the batch from the journal a moment before this run did,
-    // and has told the thread: a second note would report the same batch twice.
+    // Another replica's sweep closed the batch as done from the journal a moment before this run
+    // did, and has told the thread: a second note would report the same batch twice.
     log.info({ finish: result.finish.code, ran: run.kind }, 'batch closed by another replica; it reported');
+  } else if (result.kind === 'ran-after-close') {
+    // A recovery pass closed it as not run while this run was moving jobs: its note is wrong.
+    await tellThread(client, log, where, {
+      tone: 'done',
+      mention: manifest.requestedBy,
+      message: `Batch ${manifest.batchNumber} of ${manifest.workflow} ran after all: ${line}. A recovery pass had closed it as ${result.closedAs} a moment before (ignore that note); the audit trail is corrected. Verifying it now (runbook step 4); the next batch waits for the result.`,
+    });
   } else {
     await tellThread(client, log, where, {
       tone: run.kind === 'executed' ? 'done' : 'refused',
@@ -92,6 +112,19 @@ export async function runApproved(services: HandlerServices, context: ApprovedCo
   }
   // Verification is this run's step whoever closed the batch: the sweep does not verify.
   if (run.kind !== 'executed') return;
+  const verifying = verifyThenMaybeEnd(services, client, where, record);
+  if (!context.verifyInBackground) return verifying;
+  // postVerification already shows a failure in its message and the audit; here it is only logged.
+  void verifying.catch((err: unknown) => log.error({ err }, 'verification after a recovered run failed'));
+}
+
+async function verifyThenMaybeEnd(
+  services: HandlerServices,
+  client: webApi.WebClient,
+  where: BatchMessage,
+  record: ApprovalRecord,
+): Promise<void> {
+  const { manifest } = record;
   const verification = await postVerification(services, client, where, record);
   if (verification?.status === 'verified') {
     await endIfBacklogCleared(services, client, manifest.teamId, manifest.channelId, manifest.sessionId);

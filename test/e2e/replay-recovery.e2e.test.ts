@@ -199,7 +199,7 @@ describe('replay recovery at start, end to end', () => {
     await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
     expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'state')).toBe('done');
     expect(await redis.hget(`${harness.config.statePrefix}:batch:${batchId}`, 'summary')).toBe(
-      '0 of 2 replayed; left out: 2 no longer failed (closed after a restart)',
+      '0 of 2 replayed; left out: 2 no longer failed (closed by recovery)',
     );
     for (const id of ids) expect(await redis.zscore(`${prefix}:${QUEUE}:failed`, id)).not.toBeNull();
   });

@@ -21,7 +21,12 @@ import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../
 const QUEUE = 'webhook-delivery';
 const JOBS = 3;
 /** A thread reply saying the batch ended: the run's own, or a recovery's. */
-const ENDED = [/Batch \d+ of webhooks ran:/, /has now finished:/, /ran before a restart:/];
+const ENDED = [
+  /Batch \d+ of webhooks ran:/,
+  /Batch \d+ of webhooks ran after all:/,
+  /has now finished:/,
+  /closed by recovery from its journal:/,
+];
 
 type Hook = () => Promise<void>;
 const nothing: Hook = () => Promise.resolve();
@@ -149,7 +154,7 @@ describe('a recovery sweep closing a batch between the run journal finish and it
     expect(sweeps.map((s) => s.closed)).toEqual([1]);
     expect(await driver.stateOf(plan.batchId)).toBe('done');
     expect(endedReplies(thread)).toEqual([
-      expect.stringMatching(`ran before a restart: ${JOBS} of ${JOBS} replayed`),
+      expect.stringMatching(`closed by recovery from its journal: ${JOBS} of ${JOBS} replayed`),
     ]);
     expect(verificationPosts(thread)).toHaveLength(1);
     expect(await movesOf(ids)).toEqual(ids.map(() => 1));

@@ -17,7 +17,12 @@ export const QUEUE = 'webhook-delivery';
 const CHANNEL = SANDBOX_IDS.incidentChannel;
 
 /** A reply in the batch's thread that says the batch ended (from the run, or from recovery). */
-const DONE_REPLY = [/Batch \d+ of webhooks ran:/, /has now finished:/, /ran before a restart:/];
+const DONE_REPLY = [
+  /Batch \d+ of webhooks ran:/,
+  /Batch \d+ of webhooks ran after all:/,
+  /has now finished:/,
+  /closed by recovery from its journal:/,
+];
 
 /** How often each job was moved out of `failed`, three ways (each written by a different step). */
 export interface MoveCounts {

@@ -53,7 +53,7 @@ describe('a recovery sweep whose list went stale before its claim', () => {
     await redis.quit();
   });
 
-  it('reports a batch finished by another run meanwhile as busy, not finished a second time', async () => {
+  it('reports a batch finished by another run before its look as settled: not busy (no retry owed), not finished a second time', async () => {
     const ids = await seedGivenUp({ url: testRedisUrl(), prefix, queue: QUEUE, count: 3, attempts: 1 });
     const batch = await batchOf(redis, prefix, QUEUE, ids);
     const journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
@@ -72,12 +72,45 @@ describe('a recovery sweep whose list went stale before its claim', () => {
       owner: 'replica-b',
     });
 
-    expect(results.map((r) => r.status)).toEqual(['busy']);
+    expect(results.map((r) => r.status)).toEqual(['settled']);
     const moves = await movesOutOfFailed(redis, prefix, QUEUE);
     for (const id of ids) expect(moves.get(id)).toBe(1);
     expect(await redis.hget(journal.keys(batch.id).meta, 'finishedAt')).toBe(finishedAt);
     // B let go of the lease it took to look: nothing is left held.
     expect(await redis.exists(journal.keys(batch.id).lease)).toBe(0);
     expect(await journal.listUnfinished()).toEqual([]);
+  });
+
+  it('reports a batch finished by another run between its look and its claim as settled, and lets go of the lease', async () => {
+    const ids = await seedGivenUp({ url: testRedisUrl(), prefix, queue: QUEUE, count: 2, attempts: 1 });
+    const batch = await batchOf(redis, prefix, QUEUE, ids);
+    const journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
+    await journal.begin(batch);
+    const listed = await journal.listUnfinished();
+    const stale = listedEarlier(journal, listed);
+    let looks = 0;
+    const racing: BatchJournal & JournalProbe = {
+      ...stale,
+      // B's look sees it running and unleased; A then runs it to the end before B claims.
+      status: async (id) => {
+        const seen = await journal.status(id);
+        if (looks++ === 0) {
+          await executeBatch({ batch, connection: redis, journal, logger: silentLogger, owner: 'replica-a' });
+        }
+        return seen;
+      },
+    };
+
+    const results = await reconcileUnfinished({
+      connection: redis,
+      journal: racing,
+      logger: silentLogger,
+      owner: 'replica-b',
+    });
+
+    expect(results.map((r) => r.status)).toEqual(['settled']);
+    const moves = await movesOutOfFailed(redis, prefix, QUEUE);
+    for (const id of ids) expect(moves.get(id)).toBe(1);
+    expect(await redis.exists(journal.keys(batch.id).lease)).toBe(0);
   });
 });

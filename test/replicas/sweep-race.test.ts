@@ -136,7 +136,7 @@ describe('two replicas sweeping while another runs or has died', () => {
     expect(
       harness.emulator
         .thread(SANDBOX_IDS.incidentChannel, thread)
-        .filter((m) => m.text.includes('ran before a restart')),
+        .filter((m) => m.text.includes('closed by recovery from its journal')),
     ).toEqual([]);
   });
 
@@ -162,7 +162,7 @@ describe('two replicas sweeping while another runs or has died', () => {
     const notes = harness.emulator
       .thread(SANDBOX_IDS.incidentChannel, thread)
       .map((m) => m.text)
-      .filter((t) => t.includes('ran before a restart'));
+      .filter((t) => t.includes('closed by recovery from its journal'));
     expect(notes).toEqual([expect.stringContaining(`0 of ${JOBS} replayed`)]);
   });
 

@@ -106,6 +106,7 @@ export class RedisBatchJournal implements BatchJournal, JournalProbe {
   private readonly markPending = LuaScript.load('journal-pending-1.lua', REPLAY_LUA_DIRS);
   private readonly listRunning = LuaScript.load('journal-begin-2.lua', REPLAY_LUA_DIRS);
   private readonly unlist = LuaScript.load('journal-unlist-2.lua', REPLAY_LUA_DIRS);
+  private readonly claimLease = LuaScript.load('journal-claim-2.lua', REPLAY_LUA_DIRS);
 
   constructor(
     private readonly redis: Redis,
@@ -162,10 +163,8 @@ export class RedisBatchJournal implements BatchJournal, JournalProbe {
 
   async claim(batchId: string, owner: string, ttlMs: number): Promise<boolean> {
     const keys = this.keys(batchId);
-    const taken = await this.redis.set(keys.lease, owner, 'PX', ttlMs, 'NX');
-    if (taken !== 'OK') return false;
-    await this.redis.hset(keys.meta, 'owner', owner);
-    return true;
+    // One script: the owner is written only onto a meta that exists (journal-claim-2.lua says why).
+    return (await this.claimLease.run(this.redis, [keys.lease, keys.meta], [owner, ttlMs])) === 1;
   }
 
   async renew(batchId: string, owner: string, ttlMs: number): Promise<boolean> {

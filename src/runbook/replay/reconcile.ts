@@ -10,6 +10,12 @@ export type ReconcileResult =
   | { readonly batch: ReplayBatch; readonly status: 'finished'; readonly outcomes: readonly JobOutcome[] }
   /** Its lease is held: a live run is executing it, or a dead one's lease has not expired yet. */
   | { readonly batch: ReplayBatch; readonly status: 'busy'; readonly owner: string | null }
+  /**
+   * Finished elsewhere since the list was read (another replica's run, or this process's own
+   * click): nothing left to do, and the run that finished it reports it. Not busy: asking again
+   * later would find it off the list anyway, so no retry is owed.
+   */
+  | { readonly batch: ReplayBatch; readonly status: 'settled' }
   | { readonly batch: ReplayBatch; readonly status: 'failed'; readonly error: Error };
 
 export interface ReconcileOptions {
@@ -46,7 +52,8 @@ export interface ReconcileOptions {
  *
  * A journal still leased is skipped as `busy` (its run may be alive, e.g. the
  * other replica during a rolling deploy), from one look at its lease before
- * anything else; call again after the lease expires.
+ * anything else; call again after the lease expires. One found done by then
+ * (finished since the list was read) is `settled`: nothing to retry.
  * The same code path as a first run (executeBatch) does the work, so recovery
  * and execution cannot drift apart.
  */
@@ -60,15 +67,19 @@ export async function reconcileUnfinished(options: ReconcileOptions): Promise<Re
       // A batch running elsewhere is seen on every pass of every replica: one round trip decides
       // that, before begin (which parses the batch and writes every job's entry) and the claim.
       const status = await options.journal.status(batch.id);
+      if (status.leasedBy === null && status.state === 'done') {
+        results.push({ batch, status: 'settled' });
+        continue;
+      }
       if (status.leasedBy !== null || status.state !== 'running') {
-        // Leased: a live run (or a dead one's lease not lapsed yet). Not running: finished since the list.
+        // Leased: a live run (or a dead one's lease not lapsed yet). No meta: gone since the list.
         results.push({ batch, status: 'busy', owner: status.leasedBy ?? owner });
         continue;
       }
       const outcomes = await executeBatch({
         batch,
         connection: options.connection,
-        // Finished elsewhere since the list was read: `busy` now, and not listed on the next pass.
+        // Finished elsewhere since the look above: refused at the claim, `settled` below.
         journal: claimWhileUnfinished(options.journal),
         logger: options.logger,
         ...(options.owner !== undefined ? { owner: options.owner } : {}),
@@ -81,7 +92,10 @@ export async function reconcileUnfinished(options: ReconcileOptions): Promise<Re
       results.push({ batch, status: 'finished', outcomes });
     } catch (err) {
       if (err instanceof BatchBusyError) {
-        results.push({ batch, status: 'busy', owner });
+        // Refused at the claim: leased since the look above, or finished (claimWhileUnfinished).
+        const now = await options.journal.status(batch.id).catch(() => null);
+        if (now?.state === 'done' && now.leasedBy === null) results.push({ batch, status: 'settled' });
+        else results.push({ batch, status: 'busy', owner: now?.leasedBy ?? owner });
         continue;
       }
       // One batch that cannot finish (Redis down, lease lost) must not hide the others.

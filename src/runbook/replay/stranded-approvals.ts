@@ -5,6 +5,9 @@ import type { JournalProbe } from './journal';
 import { outcomeSummary } from './run-approved-batch';
 import type { BatchJournal, JobOutcome } from './types';
 
+/** The thread's line for a batch whose journal was done when recovery closed it. */
+export const FINISHED_BY_RECOVERY = 'ran to the end and was closed by recovery from its journal';
+
 export interface StrandedDeps {
   readonly store: Pick<
     ApprovalStore,
@@ -97,9 +100,10 @@ export async function findStrandedApprovals(deps: StrandedDeps): Promise<Strande
       // settled entries: a journal long expired; nothing runs it again, so it is closed from them.
       const settled = journal.state === 'done' ? await deps.journal.entries(batchId) : entries;
       const summary = outcomeSummary(outcomesOf(settled));
-      // Told only by the one that closed it: another replica's sweep may be closing it too.
-      const finish = await deps.store.finish(batchId, 'done', `${summary} (closed after a restart)`);
-      if (finish.code === 'finished') closed.push({ record, line: `ran before a restart: ${summary}.` });
+      // Told only by the one that closed it: another replica's sweep may be closing it too. Worded to
+      // be true both when its run died before closing it and when a live run was a moment from it.
+      const finish = await deps.store.finish(batchId, 'done', `${summary} (closed by recovery)`);
+      if (finish.code === 'finished') closed.push({ record, line: `${FINISHED_BY_RECOVERY}: ${summary}.` });
       continue;
     }
     const line =

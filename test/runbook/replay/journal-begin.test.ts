@@ -112,4 +112,41 @@ describe('RedisBatchJournal begin and the unfinished index', () => {
     await journal.release(batch.id, 'replica-a');
     expect(await journal.status(batch.id)).toEqual({ state: 'done', leasedBy: null });
   });
+
+  it('a claim on a journal with no meta takes the lease but writes no meta', async () => {
+    const batchId = randomBatchId();
+    const meta = journal.keys(batchId).meta;
+
+    expect(await journal.claim(batchId, 'replica-a', 30_000)).toBe(true);
+
+    expect(await redis.exists(meta)).toBe(0);
+    expect(await journal.status(batchId)).toEqual({ state: null, leasedBy: 'replica-a' });
+    // Held: a second claim is refused and still writes nothing.
+    expect(await journal.claim(batchId, 'replica-b', 30_000)).toBe(false);
+    expect(await redis.exists(meta)).toBe(0);
+    await journal.release(batchId, 'replica-a');
+  });
+
+  it('a claim on a running journal records its owner on the meta', async () => {
+    const batch = batchOfIds(['20', '21']);
+    await journal.begin(batch);
+
+    expect(await journal.claim(batch.id, 'replica-a', 30_000)).toBe(true);
+
+    expect(await redis.hget(journal.keys(batch.id).meta, 'owner')).toBe('replica-a');
+    expect((await journal.listUnfinished()).find((u) => u.batch.id === batch.id)?.owner).toBe('replica-a');
+    await journal.release(batch.id, 'replica-a');
+  });
+
+  it('takes a listed batch whose meta holds only an owner (no batch) off the unfinished index', async () => {
+    const batchId = randomBatchId();
+    // What an older claim left: the meta expired, the claim wrote `owner` alone, the id stayed listed.
+    await redis.hset(journal.keys(batchId).meta, 'owner', 'replica-old');
+    await redis.sadd(unfinishedIndexKey(statePrefix), batchId);
+
+    const ids = (await journal.listUnfinished()).map((u) => u.batch.id);
+
+    expect(ids).not.toContain(batchId);
+    expect(await listed(batchId)).toBe(0);
+  });
 });

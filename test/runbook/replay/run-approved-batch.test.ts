@@ -215,9 +215,10 @@ describe('runApprovedBatch', () => {
       get: (id) => store.get(id),
       claimForExecution: (id, owner) => store.claimForExecution(id, owner),
       finish: async (id, outcome, summary) => {
-        sweepFinish.push((await store.finish(id, 'done', '2 of 2 replayed (closed after a restart)')).code);
+        sweepFinish.push((await store.finish(id, 'done', '2 of 2 replayed (closed by recovery)')).code);
         return store.finish(id, outcome, summary);
       },
+      auditAttempt: (entry) => store.auditAttempt(entry),
     };
 
     const result = await runApprovedBatch({ ...deps(), store: racing }, batchId);
@@ -229,9 +230,64 @@ describe('runApprovedBatch', () => {
     expect(result.run.kind === 'executed' ? result.run.outcomes : undefined).toEqual(
       ids.map((jobId) => ({ jobId, status: 'replayed' })),
     );
-    expect((await store.get(batchId))?.summary).toBe('2 of 2 replayed (closed after a restart)');
+    expect((await store.get(batchId))?.summary).toBe('2 of 2 replayed (closed by recovery)');
     const moves = await movesOutOfFailed(redis, prefix, QUEUE);
     expect(ids.map((id) => moves.get(id))).toEqual([1, 1]);
+  });
+
+  it('reports a run that moved jobs after a recovery pass closed its batch as failed, and corrects the audit', async () => {
+    const { ids, batchId, manifestHash } = await plannedBatch(2);
+    await approve(batchId, manifestHash);
+    // A recovery pass that gave up on the claim (grace over, no journal seen) closes it as not run,
+    // in the moment between the journal's finish and this run's own close.
+    const racing: RunApprovedDeps['store'] = {
+      get: (id) => store.get(id),
+      claimForExecution: (id, owner) => store.claimForExecution(id, owner),
+      finish: async (id, outcome, summary) => {
+        await store.finish(id, 'failed', 'not run: the bot stopped before moving any job');
+        return store.finish(id, outcome, summary);
+      },
+      auditAttempt: (entry) => store.auditAttempt(entry),
+    };
+
+    const result = await runApprovedBatch({ ...deps(), store: racing }, batchId);
+
+    expect(result.kind).toBe('ran-after-close');
+    if (result.kind !== 'ran-after-close') return;
+    expect(result.closedAs).toBe('failed');
+    expect(result.run.outcomes).toEqual(ids.map((jobId) => ({ jobId, status: 'replayed' })));
+    const corrections = (await store.auditTrail(batchId)).filter((e) => e.result === 'ran-after-close');
+    expect(corrections.map((e) => [e.action, e.detail])).toEqual([
+      ['finish', 'ran after it had been closed as failed: 2 of 2 replayed'],
+    ]);
+    const moves = await movesOutOfFailed(redis, prefix, QUEUE);
+    expect(ids.map((id) => moves.get(id))).toEqual([1, 1]);
+  });
+
+  it('moves nothing when a recovery pass closed the batch between the claim and the first move', async () => {
+    const { batchId, manifestHash } = await plannedBatch(2);
+    await approve(batchId, manifestHash);
+    // The preconditions are checked after the claim: the pass lands while they run.
+    const slowProbes = deps().probes;
+    const racing: RunApprovedDeps = {
+      ...deps(),
+      probes: {
+        ...slowProbes,
+        webhookEndpoints: async (targets) => {
+          await store.finish(batchId, 'failed', 'not run: the bot stopped before moving any job');
+          return slowProbes.webhookEndpoints(targets);
+        },
+      },
+    };
+    const progress: number[][] = [];
+
+    const result = await runApprovedBatch(racing, batchId, (done, total) => progress.push([done, total]));
+
+    expect(result).toEqual(expect.objectContaining({ kind: 'closed-before-run', closedAs: 'failed' }));
+    expect(progress).toEqual([]);
+    await nothingMoved(2);
+    expect(await journal.status(batchId)).toEqual({ state: null, leasedBy: null });
+    expect((await store.get(batchId))?.state).toBe('failed');
   });
 
   it('runs a batch once: a second call is not claimed and moves nothing more', async () => {
