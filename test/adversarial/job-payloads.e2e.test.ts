@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { ActionId, BlockId } from '../../blocks/ids';
-import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
+import type { RecordedCall } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { harnessEnv } from '../e2e/env';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf, textOfBlock } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
@@ -50,12 +51,7 @@ describe('adversarial: job payloads that are not what a workflow stores', () => 
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
-      },
+      env: harnessEnv(prefix),
     });
     kit = await AttackKit.start(harness);
     driver = new ReplayDriver(harness, redis);

@@ -6,6 +6,7 @@ import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { harnessEnv } from '../e2e/env';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
@@ -31,12 +32,7 @@ describe('adversarial: a captured request delivered again, without the delivery 
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
-      },
+      env: harnessEnv(prefix),
       override: () => ({ deliveries: { firstDelivery: () => Promise.resolve(true) } }),
     });
     kit = await AttackKit.start(harness);

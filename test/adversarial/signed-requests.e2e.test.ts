@@ -7,6 +7,8 @@ import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { tenantWebhooks } from '../helpers/tenant-webhooks';
+import { harnessEnv } from '../e2e/env';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
@@ -36,12 +38,7 @@ describe('adversarial: signed requests and command text', () => {
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
-      },
+      env: harnessEnv(prefix),
     });
     kit = await AttackKit.start(harness);
     driver = new ReplayDriver(harness, redis);
@@ -63,17 +60,7 @@ describe('adversarial: signed requests and command text', () => {
       url: testRedisUrl(),
       prefix,
       queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: {
-          tenantId,
-          webhookId: `wh-${i}`,
-          url: `${tenant.url}/hooks/${tenantId}`,
-          event: 'e',
-          body: {},
-        },
-        failWith: 'HTTP 503',
-      })),
+      jobs: tenantWebhooks(tenantId, count, tenant.url, { event: 'e', failWith: 'HTTP 503' }),
     });
     return tenantId;
   }

@@ -5,6 +5,7 @@ import { SANDBOX_IDS } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { harnessEnv } from '../e2e/env';
 import { startHarness, type Harness } from '../e2e/harness';
 import { ReplayDriver } from '../e2e/replay-driver';
 import { AttackKit, type Verdict } from './attack-kit';
@@ -37,14 +38,10 @@ describe('adversarial: tampered clicks and foreign places', () => {
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
+      env: harnessEnv(prefix, {
         // The sandbox's channel is #inc-ops-stalled; C0ELSEWHERE (#random) is not an incident channel.
         INCIDENT_CHANNELS: 'inc-*,C0WARROOM',
-      },
+      }),
     });
     kit = await AttackKit.start(harness);
     driver = new ReplayDriver(harness, redis);

@@ -11,6 +11,7 @@ import { healthyOpsContainers, signozStandIn } from '../helpers/stand-ins';
 import { workerConnection } from '../runbook/replay/helpers';
 import { startIdleSweep } from '../../handlers/replay/end-incident';
 import { silentLogger } from '../../src/logger';
+import { harnessEnv } from './env';
 import { startHarness, type Harness } from './harness';
 import { blocksOf } from './messages';
 import { ReplayDriver } from './replay-driver';
@@ -66,16 +67,12 @@ describe('a scripted incident, diagnose to done', () => {
       })),
     });
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
+      env: harnessEnv(prefix, {
         SIGNOZ_URL: signoz.url,
         SIGNOZ_API_KEY: 'signoz-test-key',
         OPS_DOCKER_URL: docker.url,
         VERIFY_WINDOW_MS: '8000',
-      },
+      }),
     });
     driver = new ReplayDriver(harness, redis);
   }, 60_000);

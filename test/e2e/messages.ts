@@ -1,4 +1,5 @@
-import type { RecordedCall } from '../../src/sandbox';
+import { BlockId } from '../../blocks/ids';
+import type { RecordedCall, SlackEmulator } from '../../src/sandbox';
 
 /** The parts of a posted block the end-to-end tests read. */
 export type Block = {
@@ -24,4 +25,16 @@ export function textOfBlock(call: RecordedCall, blockId: string): string {
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** The diagnoses Slack accepted since call index `from` (a refused post is not one). */
+export function diagnosisPosts(emulator: SlackEmulator, from: number): RecordedCall[] {
+  return emulator.calls
+    .slice(from)
+    .filter(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.response.ok === true &&
+        blocksOf(c).some((b) => b.block_id === BlockId.diagnosisHeader),
+    );
 }

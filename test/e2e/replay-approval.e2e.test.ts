@@ -8,6 +8,8 @@ import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { clientAddress, startCommandCounter, touchingPrefix, writeKind } from '../helpers/command-counter';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { tenantWebhooks } from '../helpers/tenant-webhooks';
+import { harnessEnv } from './env';
 import { movableClock, startHarness, type Harness } from './harness';
 import { ReplayDriver } from './replay-driver';
 
@@ -36,13 +38,10 @@ describe('replay approval end to end', () => {
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(tenantStatus).end());
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
+      env: harnessEnv(prefix, {
         // A group (resolved through usergroups.users.list) and one user listed directly.
         APPROVERS: `${SANDBOX_IDS.approvers},${SECOND_APPROVER}`,
-      },
+      }),
       clock: time.clock,
     });
     driver = new ReplayDriver(harness, redis);
@@ -67,17 +66,7 @@ describe('replay approval end to end', () => {
       url: testRedisUrl(),
       prefix,
       queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: {
-          tenantId,
-          webhookId: `wh-${i}`,
-          url: `${tenant.url}/hooks/${tenantId}`,
-          event: 'call.ended',
-          body: {},
-        },
-        failWith: `HTTP 503 from ${tenant.url}/hooks/${tenantId}`,
-      })),
+      jobs: tenantWebhooks(tenantId, count, tenant.url),
     });
     return { tenantId, ids };
   }

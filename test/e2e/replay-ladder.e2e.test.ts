@@ -8,6 +8,7 @@ import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { mockThirdPartyHttp } from '../helpers/nock';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { harnessEnv } from './env';
 import { startHarness, type Harness } from './harness';
 import { ReplayDriver, type PlanAnswer } from './replay-driver';
 
@@ -49,14 +50,10 @@ describe('replay ladder and eligibility end to end', () => {
     redis = testRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
+      env: harnessEnv(prefix, {
         STRIPE_SECRET_KEY: 'sk_test_ladder',
         STRIPE_API_URL: STRIPE,
-      },
+      }),
     });
     driver = new ReplayDriver(harness, redis);
   }, 60_000);

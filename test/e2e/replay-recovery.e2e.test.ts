@@ -5,10 +5,10 @@ import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { batchFromManifest } from '../../src/runbook/replay/batch-from-manifest';
 import { RedisBatchJournal } from '../../src/runbook/replay/journal';
-import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
 import { movableClock, startHarness, type Harness } from './harness';
+import { approveInStore, plannedBatch } from './planned-batch';
 import { ReplayDriver } from './replay-driver';
 
 const QUEUE = 'webhook-delivery';
@@ -41,31 +41,22 @@ describe('replay recovery at start, end to end', () => {
     await redis.quit();
   });
 
+  /** `count` given-up jobs of `tenantId`, delivering to the tenant stand-in. */
+  const given = (tenantId: string, count: number) => ({
+    prefix,
+    queue: QUEUE,
+    tenantId,
+    url: `${tenant.url}/h`,
+    count,
+  });
+
   it('finishes a batch whose run died after its first job, moving no job twice, and reports in the thread', async () => {
     const driver = new ReplayDriver(harness, redis);
-    const thread = await driver.newIncident();
-    const ids = await seedWithWorker({
-      url: testRedisUrl(),
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: 3 }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId: 't-crash', webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
-        failWith: 'HTTP 503',
-      })),
-    });
-    const plan = await driver.plan('replay webhooks --tenant t-crash');
-    if (plan.kind !== 'posted') throw new Error(plan.text);
+    const { thread, ids, plan } = await plannedBatch(driver, given('t-crash', 3));
 
     // What a bot killed mid-batch leaves: approved, claimed, journal begun, one job moved and journaled.
     const statePrefix = harness.config.statePrefix;
-    const store = new RedisApprovalStore(redis, statePrefix, silentLogger);
-    await store.decide(plan.batchId, {
-      decision: 'approve',
-      userId: SANDBOX_IDS.approver,
-      userAllowed: true,
-      manifestHash: plan.hash,
-    });
+    const { store } = await approveInStore(redis, statePrefix, plan);
     expect((await store.claimForExecution(plan.batchId, 'dead-bot')).code).toBe('claimed');
     const record = await store.get(plan.batchId);
     const batch = batchFromManifest(record!.manifest, prefix);
@@ -103,27 +94,9 @@ describe('replay recovery at start, end to end', () => {
     tenantId: string,
   ): Promise<{ ids: string[]; batchId: string; thread: string }> {
     const driver = new ReplayDriver(harness, redis);
-    const thread = await driver.newIncident();
-    const ids = await seedWithWorker({
-      url: testRedisUrl(),
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: 2 }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
-        failWith: 'HTTP 503',
-      })),
-    });
-    const plan = await driver.plan(`replay webhooks --tenant ${tenantId}`);
-    if (plan.kind !== 'posted') throw new Error(plan.text);
-    const store = new RedisApprovalStore(redis, harness.config.statePrefix, silentLogger);
-    const decided = await store.decide(plan.batchId, {
-      decision: 'approve',
-      userId: SANDBOX_IDS.approver,
-      userAllowed: true,
-      manifestHash: plan.hash,
-    });
-    expect(decided.code).toBe('approved');
+    const { thread, ids, plan } = await plannedBatch(driver, given(tenantId, 2));
+    const { code } = await approveInStore(redis, harness.config.statePrefix, plan);
+    expect(code).toBe('approved');
     return { ids, batchId: plan.batchId, thread };
   }
 

@@ -1,11 +1,16 @@
 import type { Redis } from 'ioredis';
 import { BlockId } from '../../blocks/ids';
 import { findBlockKitViolations } from '../../blocks/limits';
+import { startRecovery } from '../../handlers/replay/resume';
+import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
+import { journalKeys } from '../../src/runbook/replay/journal';
+import { harnessEnv } from '../e2e/env';
 import type { Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
 import { movesOutOfFailed } from '../../bench/lib/move-events';
 import { RunbookDriver } from '../../bench/lib/runbook-driver';
+import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 
 /**
@@ -13,6 +18,18 @@ import { eventually } from '../helpers/eventually';
  * would not survive, the Block Kit validity of what it posted, and BullMQ's own
  * record of how often each job left `failed`.
  */
+
+/** The bot's environment in a fault test: probes give up after a second, and one approver. */
+export function faultEnv(
+  queuePrefix: string,
+  overrides: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return harnessEnv(queuePrefix, {
+    PROBE_TIMEOUT_MS: '1000',
+    APPROVERS: SANDBOX_IDS.approver,
+    ...overrides,
+  });
+}
 
 export interface ProcessWatch {
   /** Every unhandled rejection and uncaught exception seen since `watchProcess()`. */
@@ -57,6 +74,24 @@ export function blockText(call: RecordedCall, blockId: string): string {
   return JSON.stringify(blocksOf(call).find((b) => b.block_id === blockId) ?? '');
 }
 
+/** The diagnosis posted for the incident whose thread root is `ts`. */
+export function diagnosisAt(harness: Harness, ts: string): RecordedCall {
+  const root = harness.emulator.calls.find((c) => c.method === 'chat.postMessage' && c.response.ts === ts);
+  if (!root) throw new Error(`no diagnosis at ${ts}`);
+  return root;
+}
+
+/** Every message the bot posted or edited in Slack since call index `from` passes Block Kit's rules. */
+export function expectAllValidSince(harness: Harness, from: number): void {
+  const posted = harness.emulator.calls
+    .slice(from)
+    .filter((c) =>
+      ['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'response_url'].includes(c.method),
+    );
+  expect(posted.length).toBeGreaterThan(0);
+  posted.forEach(expectValidMessage);
+}
+
 /** Sends `/stuckjobs diagnose …` and returns the diagnosis root posted after it. */
 export async function diagnoseAndWait(harness: Harness, text = 'diagnose --new'): Promise<RecordedCall> {
   return new RunbookDriver(harness.emulator, { timeoutMs: 40_000 }).commandPosting(
@@ -66,6 +101,15 @@ export async function diagnoseAndWait(harness: Harness, text = 'diagnose --new')
       channel: SANDBOX_IDS.incidentChannel,
     },
   );
+}
+
+/** After an outage of Redis, the next diagnose reads the queues again: the text of its webhooks block. */
+export async function expectQueuesReadAgain(harness: Harness): Promise<string> {
+  const after = await diagnoseAndWait(harness);
+  expectValidMessage(after);
+  const webhooks = blockText(after, `${BlockId.workflowPrefix}webhooks`);
+  expect(webhooks).not.toContain('Cannot read the queue');
+  return webhooks;
 }
 
 /**
@@ -125,10 +169,76 @@ export async function accountFor(
   return { movedOnce, untouched, lost, repeated };
 }
 
+/**
+ * Asserts that every job of `ids` ended the same way: each moved out of
+ * `failed` exactly once (`movedOnce`), or each still there, never moved
+ * (`untouched`); none lost, none moved twice.
+ */
+export async function expectEveryJob(
+  redis: Redis,
+  prefix: string,
+  queue: string,
+  ids: readonly string[],
+  ended: 'movedOnce' | 'untouched',
+): Promise<void> {
+  expect(await accountFor(redis, prefix, queue, ids)).toEqual({
+    movedOnce: ended === 'movedOnce' ? ids.length : 0,
+    untouched: ended === 'untouched' ? ids.length : 0,
+    lost: [],
+    repeated: [],
+  });
+}
+
 /** Waits until no verification of this bot is still watching (it would read a Redis the test closes). */
 export async function verificationsSettled(redis: Redis, statePrefix: string): Promise<void> {
   await eventually(async () => {
     const [, keys] = await redis.scan('0', 'MATCH', `${statePrefix}:verifying:*`, 'COUNT', 1000);
     return keys.length === 0 ? true : undefined;
   }, 30_000);
+}
+
+/** Where given-up webhook jobs are seeded, and the tenant stand-in they deliver to. */
+export interface WebhookQueue {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly queue: string;
+  readonly tenantUrl: string;
+}
+
+/** `count` webhook jobs of `tenantId` that gave up on the tenant's HTTP 503. */
+export function givenUpWebhooks(at: WebhookQueue, tenantId: string, count: number): Promise<string[]> {
+  const url = `${at.tenantUrl}/h/${tenantId}`;
+  return seedWithWorker({
+    url: at.redisUrl,
+    prefix: at.prefix,
+    queue: at.queue,
+    jobs: Array.from({ length: count }, (_, i) => ({
+      name: 'deliver-webhook',
+      data: { tenantId, webhookId: `w${i}`, url, event: 'e', body: {} },
+      failWith: `HTTP 503 from ${url}`,
+    })),
+  });
+}
+
+/** Past the claim grace (2 min): a claim with no journal is then closed, not left for a live run. */
+const AFTER_CLAIM_GRACE_MS = 3 * 60_000;
+
+/**
+ * Recovery as a restarted bot runs it for a batch whose run died: such a bot
+ * waits out the dead run's lease (30 s) and the claim grace; here the lease is
+ * expired and the engine's time moved instead.
+ */
+export async function recoverAsRestartedBot(
+  harness: Harness,
+  redis: Redis,
+  time: { skew(ms: number): void },
+  batchId: string,
+): Promise<void> {
+  await redis.pexpire(journalKeys(harness.config.statePrefix, batchId).lease, 1);
+  time.skew(AFTER_CLAIM_GRACE_MS);
+  try {
+    await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
+  } finally {
+    time.skew(0);
+  }
 }

@@ -1,30 +1,28 @@
 import { startPrivateRedis, type PrivateRedis } from '../../bench/lib/private-redis';
 import { BlockId } from '../../blocks/ids';
-import { startRecovery } from '../../handlers/replay/resume';
-import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS } from '../../src/sandbox';
-import { journalKeys } from '../../src/runbook/replay/journal';
 import { movableClock, startHarness, type Harness } from '../e2e/harness';
 import { ReplayDriver } from '../e2e/replay-driver';
-import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { randomPrefix } from '../helpers/redis';
 import {
   accountFor,
   blockText,
-  diagnoseAndWait,
   diagnosisOrErrorId,
   expectValidMessage,
   verificationsSettled,
   watchProcess,
   type ProcessWatch,
+  faultEnv,
+  givenUpWebhooks,
+  recoverAsRestartedBot,
+  expectQueuesReadAgain,
 } from './fault-kit';
 
 const QUEUE = 'webhook-delivery';
 /** Past the bot's 5 s command timeout: every command it sends meanwhile times out, then runs late. */
 const PAUSE_MS = 6_500;
-const AFTER_CLAIM_GRACE_MS = 3 * 60_000;
 
 /**
  * `CLIENT PAUSE <ms> ALL` on a private redis-server: Redis holds every
@@ -45,13 +43,9 @@ describe('fault: Redis paused (CLIENT PAUSE ALL) past the command timeouts', () 
     redis = await startPrivateRedis();
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
+      env: faultEnv(prefix, {
         REDIS_URL: redis.url,
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '1000',
-        APPROVERS: SANDBOX_IDS.approver,
-      },
+      }),
       clock: time.clock,
     });
     driver = new ReplayDriver(harness, redis.client);
@@ -66,18 +60,8 @@ describe('fault: Redis paused (CLIENT PAUSE ALL) past the command timeouts', () 
     await redis?.stop();
   });
 
-  async function givenUp(tenantId: string, count: number): Promise<string[]> {
-    return seedWithWorker({
-      url: redis.url,
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h/${tenantId}`, event: 'e', body: {} },
-        failWith: `HTTP 503 from ${tenant.url}/h/${tenantId}`,
-      })),
-    });
-  }
+  const givenUp = (tenantId: string, count: number) =>
+    givenUpWebhooks({ redisUrl: redis.url, prefix, queue: QUEUE, tenantUrl: tenant.url }, tenantId, count);
 
   /** Pauses every client but the one sending it; resolves when Redis answers again. */
   async function pause(): Promise<{ readonly resumed: Promise<void> }> {
@@ -104,9 +88,7 @@ describe('fault: Redis paused (CLIENT PAUSE ALL) past the command timeouts', () 
       );
     await resumed;
     // Once Redis answers again, the next diagnose reads the queues.
-    const after = await diagnoseAndWait(harness);
-    expectValidMessage(after);
-    expect(blockText(after, `${BlockId.workflowPrefix}webhooks`)).not.toContain('Cannot read the queue');
+    await expectQueuesReadAgain(harness);
     expect(watch.seen).toEqual([]);
   }, 60_000);
 
@@ -136,14 +118,7 @@ describe('fault: Redis paused (CLIENT PAUSE ALL) past the command timeouts', () 
     await driver.click(plan.ts, 'approve', SANDBOX_IDS.approver);
     const state = await driver.stateOf(plan.batchId);
     if (state !== 'done' && state !== 'failed') {
-      // A restarted bot waits out the dead run's lease (30 s) and the claim grace; here time is moved instead.
-      await redis.client.pexpire(journalKeys(harness.config.statePrefix, plan.batchId).lease, 1);
-      time.skew(AFTER_CLAIM_GRACE_MS);
-      try {
-        await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
-      } finally {
-        time.skew(0);
-      }
+      await recoverAsRestartedBot(harness, redis.client, time, plan.batchId);
     }
     const final = await driver.waitForState(plan.batchId, 'done', 'failed');
     const account = await accountFor(redis.client, prefix, QUEUE, ids);

@@ -6,10 +6,9 @@ import { startRecovery } from '../../handlers/replay/resume';
 import { BlockId } from '../../blocks/ids';
 import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS } from '../../src/sandbox';
-import { RedisBatchJournal, journalKeys } from '../../src/runbook/replay/journal';
+import { journalKeys } from '../../src/runbook/replay/journal';
 import { movableClock, startHarness, type Harness } from '../e2e/harness';
 import { ReplayDriver } from '../e2e/replay-driver';
-import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { randomPrefix } from '../helpers/redis';
@@ -17,11 +16,15 @@ import { crashOnCommand } from './crash-on-command';
 import {
   accountFor,
   blockText,
-  diagnoseAndWait,
   expectValidMessage,
   verificationsSettled,
   watchProcess,
   type ProcessWatch,
+  faultEnv,
+  givenUpWebhooks,
+  recoverAsRestartedBot,
+  diagnosisOrErrorId,
+  expectQueuesReadAgain,
 } from './fault-kit';
 
 const QUEUE = 'webhook-delivery';
@@ -53,8 +56,6 @@ function killMatcher(point: KillPoint, statePrefix: string, batchId: string) {
     }
   };
 }
-/** Past the claim grace (2 min): a claim with no journal is then closed, not left for a live run. */
-const AFTER_CLAIM_GRACE_MS = 3 * 60_000;
 
 /**
  * Redis (queues and bot state on one private redis-server with an fsync'ed
@@ -78,13 +79,9 @@ describe('fault: Redis restarted mid-diagnose and mid-replay', () => {
     redis = await startPrivateRedis({ persistDir: dir });
     tenant = await startLoopback((_req, res) => res.writeHead(200).end());
     harness = await startHarness({
-      env: {
+      env: faultEnv(prefix, {
         REDIS_URL: redis.url,
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '1000',
-        APPROVERS: SANDBOX_IDS.approver,
-      },
+      }),
       clock: time.clock,
     });
     driver = new ReplayDriver(harness, redis.client);
@@ -101,18 +98,8 @@ describe('fault: Redis restarted mid-diagnose and mid-replay', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function givenUp(tenantId: string, count: number): Promise<string[]> {
-    return seedWithWorker({
-      url: redis.url,
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h/${tenantId}`, event: 'e', body: {} },
-        failWith: `HTTP 503 from ${tenant.url}/h/${tenantId}`,
-      })),
-    });
-  }
+  const givenUp = (tenantId: string, count: number) =>
+    givenUpWebhooks({ redisUrl: redis.url, prefix, queue: QUEUE, tenantUrl: tenant.url }, tenantId, count);
 
   it('a diagnose during a Redis crash answers (degraded diagnosis or an error id), and the next one reads the queues again', async () => {
     await givenUp('t-diag', 3);
@@ -120,30 +107,14 @@ describe('fault: Redis restarted mid-diagnose and mid-replay', () => {
     await harness.emulator.sendSlashCommand({ text: 'diagnose --new' });
     await redis.kill({ crash: true });
     // What the user gets while Redis is gone: a diagnosis that says it cannot read, or an error with an id.
-    const answer = await eventually(
-      () =>
-        Promise.resolve(
-          harness.emulator.calls
-            .slice(before)
-            .find(
-              (c) =>
-                (c.method === 'chat.postMessage' &&
-                  JSON.stringify(c.args.blocks ?? []).includes(BlockId.diagnosisHeader)) ||
-                (c.method === 'response_url' && /\(error id sj-[0-9a-f]{10}\)/.test(String(c.args.text))),
-            ),
-        ),
-      30_000,
-    );
+    const answer = await diagnosisOrErrorId(harness, before);
     if (answer.method === 'chat.postMessage') {
       expectValidMessage(answer);
       expect(blockText(answer, `${BlockId.workflowPrefix}webhooks`)).toContain('Cannot read the queue');
     }
     await redis.start();
 
-    const after = await diagnoseAndWait(harness);
-    expectValidMessage(after);
-    const webhooks = blockText(after, `${BlockId.workflowPrefix}webhooks`);
-    expect(webhooks).not.toContain('Cannot read the queue');
+    const webhooks = await expectQueuesReadAgain(harness);
     expect(webhooks).toMatch(/3\b/);
     expect(watch.seen).toEqual([]);
   }, 60_000);
@@ -172,7 +143,6 @@ describe('fault: Redis restarted mid-diagnose and mid-replay', () => {
       await click;
 
       // The click's own run ends (finished, or failed on the lost connection) before recovery starts.
-      const journal = new RedisBatchJournal(redis.client, statePrefix, silentLogger);
       let state = await settledState(plan.batchId, plan.ts);
       if (state === 'pending') {
         // The click never reached Redis (its answer said so): the approver clicks again.
@@ -180,14 +150,7 @@ describe('fault: Redis restarted mid-diagnose and mid-replay', () => {
         state = await settledState(plan.batchId, plan.ts);
       }
       if (state !== 'done' && state !== 'failed') {
-        // A restarted bot waits out the dead run's lease (30 s); here time is moved instead.
-        await redis.client.pexpire(journal.keys(plan.batchId).lease, 1);
-        time.skew(AFTER_CLAIM_GRACE_MS);
-        try {
-          await startRecovery(harness.services, harness.bot.app.client, silentLogger, 50).done;
-        } finally {
-          time.skew(0);
-        }
+        await recoverAsRestartedBot(harness, redis.client, time, plan.batchId);
       }
       const final = await driver.waitForState(plan.batchId, 'done', 'failed');
 

@@ -8,18 +8,19 @@ import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
-import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 import { signozStandIn } from '../helpers/stand-ins';
 import {
-  accountFor,
   blockText,
   diagnoseAndWait,
+  expectEveryJob,
   expectValidMessage,
   watchProcess,
   type ProcessWatch,
+  faultEnv,
+  givenUpWebhooks,
 } from './fault-kit';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 
@@ -59,14 +60,10 @@ describe('fault: SigNoz down and the Docker API socket missing', () => {
     signoz = await signozStandIn(() => CURRENT, BASELINE);
     proxy = await startFaultProxy(signoz.url);
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '1000',
-        APPROVERS: SANDBOX_IDS.approver,
+      env: faultEnv(prefix, {
         SIGNOZ_URL: proxy.url,
         OPS_DOCKER_URL: `unix://${socket}`,
-      },
+      }),
     });
     driver = new ReplayDriver(harness, redis);
     watch = watchProcess();
@@ -86,18 +83,12 @@ describe('fault: SigNoz down and the Docker API socket missing', () => {
     console.info(`signoz faults: ${proxy?.refusals} refusal windows, ${proxy?.faulted} HTTP 500 answers`);
   });
 
-  async function givenUp(tenantId: string, count: number): Promise<string[]> {
-    return seedWithWorker({
-      url: testRedisUrl(),
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h/${tenantId}`, event: 'e', body: {} },
-        failWith: `HTTP 503 from ${tenant.url}/h/${tenantId}`,
-      })),
-    });
-  }
+  const givenUp = (tenantId: string, count: number) =>
+    givenUpWebhooks(
+      { redisUrl: testRedisUrl(), prefix, queue: QUEUE, tenantUrl: tenant.url },
+      tenantId,
+      count,
+    );
 
   /** The tenant is back: a worker delivers replayed jobs and records the 200, as Delphi's does. */
   function startDelivering(): void {
@@ -199,12 +190,7 @@ describe('fault: SigNoz down and the Docker API socket missing', () => {
     expect(errorRateLine(passing)).toContain('back to baseline');
 
     // The batch itself ran once, whatever SigNoz said.
-    expect(await accountFor(redis, prefix, QUEUE, ids)).toEqual({
-      movedOnce: ids.length,
-      untouched: 0,
-      lost: [],
-      repeated: [],
-    });
+    await expectEveryJob(redis, prefix, QUEUE, ids, 'movedOnce');
     expect(proxy.refusals).toBe(1);
     expect(proxy.faulted).toBeGreaterThanOrEqual(4);
     expect(watch.seen).toEqual([]);

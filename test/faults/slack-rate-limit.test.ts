@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import { BlockId } from '../../blocks/ids';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { startHarness, type Harness } from '../e2e/harness';
-import { blocksOf } from '../e2e/messages';
+import { diagnosisPosts } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
@@ -43,15 +42,21 @@ describe('fault: Slack rate limits (429 + Retry-After) and 5xx', () => {
     await redis.quit();
   });
 
-  const diagnosisPosts = (from: number) =>
-    harness.emulator.calls
-      .slice(from)
-      .filter(
-        (c) =>
-          c.method === 'chat.postMessage' &&
-          c.response.ok === true &&
-          blocksOf(c).some((b) => b.block_id === BlockId.diagnosisHeader),
-      );
+  /** The diagnosis posted since call index `before`, or else the ephemeral error with its id. */
+  const diagnosisOrErrorSince = (before: number) =>
+    eventually(
+      () =>
+        Promise.resolve(
+          diagnosisPosts(harness.emulator, before)[0] ??
+            harness.emulator.calls
+              .slice(before)
+              .find(
+                (c) =>
+                  c.method === 'response_url' && /\(error id sj-[0-9a-f]{10}\)/.test(String(c.args.text)),
+              ),
+        ),
+      20_000,
+    );
 
   /**
    * The bot behind the emulator runs with no Web API retries (startBotBehindEmulator's
@@ -62,19 +67,7 @@ describe('fault: Slack rate limits (429 + Retry-After) and 5xx', () => {
     const before = harness.emulator.calls.length;
     harness.emulator.failNext('chat.postMessage', { retryAfterSeconds: 1 });
     await harness.emulator.sendSlashCommand({ text: 'diagnose --new' });
-    const answered = await eventually(
-      () =>
-        Promise.resolve(
-          diagnosisPosts(before)[0] ??
-            harness.emulator.calls
-              .slice(before)
-              .find(
-                (c) =>
-                  c.method === 'response_url' && /\(error id sj-[0-9a-f]{10}\)/.test(String(c.args.text)),
-              ),
-        ),
-      20_000,
-    );
+    const answered = await diagnosisOrErrorSince(before);
     if (answered.method === 'chat.postMessage') expectValidMessage(answered);
     else expect(answered.args.response_type).toBe('ephemeral');
     const refused = harness.emulator.calls
@@ -82,7 +75,7 @@ describe('fault: Slack rate limits (429 + Retry-After) and 5xx', () => {
       .find((c) => c.method === 'chat.postMessage' && c.response.ok === false);
     expect(refused?.response.error).toBe('ratelimited');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(diagnosisPosts(before).length).toBeLessThanOrEqual(1);
+    expect(diagnosisPosts(harness.emulator, before).length).toBeLessThanOrEqual(1);
     expect(watch.seen).toEqual([]);
   });
 
@@ -90,19 +83,10 @@ describe('fault: Slack rate limits (429 + Retry-After) and 5xx', () => {
     const before = harness.emulator.calls.length;
     harness.emulator.failNext('chat.postMessage', { status: 500 });
     await harness.emulator.sendSlashCommand({ text: 'diagnose --new' });
-    const answered = await eventually(
-      () =>
-        Promise.resolve(
-          diagnosisPosts(before)[0] ??
-            harness.emulator.calls
-              .slice(before)
-              .find((c) => c.method === 'response_url' && /\(error id sj-/.test(String(c.args.text))),
-        ),
-      20_000,
-    );
+    const answered = await diagnosisOrErrorSince(before);
     if (answered.method === 'chat.postMessage') expectValidMessage(answered);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(diagnosisPosts(before).length).toBeLessThanOrEqual(1);
+    expect(diagnosisPosts(harness.emulator, before).length).toBeLessThanOrEqual(1);
     expect(watch.seen).toEqual([]);
   });
 

@@ -1,8 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BlockId } from '../../blocks/ids';
 import { createStripeClient } from '../../src/probes/stripe-client';
-import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
+import { SANDBOX_IDS } from '../../src/sandbox';
 import { closeBillingPeriod } from '../../src/sandbox/demo/close-period';
 import { monthBefore } from '../../src/sandbox/demo/seed-billing';
 import { startStripeStandIn, type StripeStandIn } from '../../src/sandbox/demo/stripe-stand-in';
@@ -12,7 +11,15 @@ import { blocksOf } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
 import { eventually } from '../helpers/eventually';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { accountFor, blockText, expectValidMessage, watchProcess, type ProcessWatch } from './fault-kit';
+import {
+  accountFor,
+  diagnosisAt,
+  expectAllValidSince,
+  faultEnv,
+  watchProcess,
+  type ProcessWatch,
+} from './fault-kit';
+import { FaultWindow, runOutage } from './outage-scenario';
 import { startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
 
 const QUEUE = billingWorkflow.queue;
@@ -59,22 +66,19 @@ describe('fault: Stripe 500, timeout, and 402/404 job failures', () => {
   let harness: Harness;
   let driver: ReplayDriver;
   let watch: ProcessWatch;
-  /** Requests the bot sent that met a fault (the seeding's own faults are not counted). */
-  let faultsAtBot = 0;
+  let faultWindow: FaultWindow;
 
   beforeAll(async () => {
     redis = testRedis();
     stripe = await startStripeStandIn();
     proxy = await startFaultProxy(stripe.url);
+    faultWindow = new FaultWindow(proxy);
     harness = await startHarness({
-      env: {
-        QUEUE_PREFIX: prefix,
-        TREND_WINDOW_MS: '50',
+      env: faultEnv(prefix, {
         PROBE_TIMEOUT_MS: String(PROBE_TIMEOUT_MS),
-        APPROVERS: SANDBOX_IDS.approver,
         STRIPE_SECRET_KEY: stripe.secretKey,
         STRIPE_API_URL: proxy.url,
-      },
+      }),
     });
     driver = new ReplayDriver(harness, redis);
     watch = watchProcess();
@@ -87,20 +91,8 @@ describe('fault: Stripe 500, timeout, and 402/404 job failures', () => {
     await stripe?.close();
     await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
-    console.info(`stripe faults met by the bot: ${faultsAtBot}`);
+    console.info(`stripe faults met by the bot: ${faultWindow?.faultsAtBot}`);
   });
-
-  /** Counts the bot's faulted requests while `run` goes on. */
-  async function whileFaulty<T>(fault: Fault, run: () => Promise<T>): Promise<T> {
-    const before = proxy.faulted;
-    proxy.inject(() => fault);
-    try {
-      return await run();
-    } finally {
-      proxy.heal();
-      faultsAtBot += proxy.faulted - before;
-    }
-  }
 
   /**
    * Given-up billing jobs as production gets them: the demo's real handler
@@ -171,24 +163,6 @@ describe('fault: Stripe 500, timeout, and 402/404 job failures', () => {
     return ids;
   }
 
-  /** The diagnosis posted for the incident whose thread root is `ts`. */
-  const rootAt = (ts: string): RecordedCall => {
-    const root = harness.emulator.calls.find((c) => c.method === 'chat.postMessage' && c.response.ts === ts);
-    if (!root) throw new Error(`no diagnosis at ${ts}`);
-    return root;
-  };
-
-  /** Every message the bot posted or edited in Slack since `from` passes Block Kit's rules. */
-  const expectAllValid = (from: number): void => {
-    const posted = harness.emulator.calls
-      .slice(from)
-      .filter((c) =>
-        ['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'response_url'].includes(c.method),
-      );
-    expect(posted.length).toBeGreaterThan(0);
-    posted.forEach(expectValidMessage);
-  };
-
   it('billing jobs that gave up on a Stripe 402 or 404 are never planned, and the bot says why', async () => {
     const from = harness.emulator.calls.length;
     const ids = await seedBilling('t-4xx', ['500', '402', '404', '500', '402', '404']);
@@ -219,7 +193,7 @@ describe('fault: Stripe 500, timeout, and 402/404 job failures', () => {
     expect(replayed).toEqual({ movedOnce: 2, untouched: 0, lost: [], repeated: [] });
     const kept = await accountFor(redis, prefix, QUEUE, [...ids.get('402')!, ...ids.get('404')!]);
     expect(kept).toEqual({ movedOnce: 0, untouched: 4, lost: [], repeated: [] });
-    expectAllValid(from);
+    expectAllValidSince(harness, from);
     expect(watch.seen).toEqual([]);
   }, 90_000);
 
@@ -230,56 +204,31 @@ describe('fault: Stripe 500, timeout, and 402/404 job failures', () => {
     'Stripe that %s: diagnosis says Stripe is down, plan and approval are refused with the reason, nothing moves; once Stripe answers the approval moves each job once',
     async (label, fault, reason) => {
       const from = harness.emulator.calls.length;
-      const metBefore = faultsAtBot;
+      const metBefore = faultWindow.faultsAtBot;
       const tenant = `t-${label.split(' ')[0]}-${label.length}`;
       const ids = (await seedBilling(tenant, ['500', '500', '500'])).get('500')!;
 
-      // Diagnosis during the fault: posted, valid, and it says Stripe is down and why.
-      const ts = await whileFaulty(fault, () => driver.newIncident('billing'));
-      const upstream = blockText(rootAt(ts), BlockId.upstream);
-      expect(upstream).toContain(':x: *Stripe* down');
-      expect(upstream).toMatch(reason);
-
-      // A plan during the fault is refused, with the reason.
-      const refused = await whileFaulty(fault, () => driver.plan(`replay billing --tenant ${tenant}`));
-      expect(refused.kind).toBe('refused');
-      if (refused.kind === 'refused') expect(refused.text).toMatch(reason);
-
-      // Healthy again: the plan posts; then Stripe fails again before the approver clicks.
-      const plan = await driver.plan(`replay billing --tenant ${tenant}`);
-      if (plan.kind !== 'posted') throw new Error(plan.text);
-      const seen = driver.ephemeralsOf(SANDBOX_IDS.approver).length;
-      const answer = await whileFaulty(fault, async () => {
-        await driver.click(plan.ts, 'approve', SANDBOX_IDS.approver);
-        return driver.nextEphemeral(SANDBOX_IDS.approver, seen);
-      });
-      expect(answer).toContain('billing: Stripe is not reachable (down)');
-      expect(answer).toMatch(reason);
-      expect(await driver.stateOf(plan.batchId)).toBe('pending');
-      expect(await accountFor(redis, prefix, QUEUE, ids)).toEqual({
-        movedOnce: 0,
-        untouched: ids.length,
-        lost: [],
-        repeated: [],
-      });
-
-      // Recovered: the same request, approved again, runs once.
-      await driver.click(plan.ts, 'approve', SANDBOX_IDS.approver);
-      expect(await driver.waitForState(plan.batchId, 'done', 'failed')).toBe('done');
-      expect(await accountFor(redis, prefix, QUEUE, ids)).toEqual({
-        movedOnce: ids.length,
-        untouched: 0,
-        lost: [],
-        repeated: [],
-      });
+      const { ts, plan, seen } = await runOutage(
+        { harness, driver, redis, prefix, queue: QUEUE, faultWindow },
+        {
+          workflow: 'billing',
+          tenant,
+          ids,
+          fault,
+          upstreamDown: ':x: *Stripe* down',
+          probeReason: reason,
+          planReason: reason,
+          approvalRefusal: 'billing: Stripe is not reachable (down)',
+        },
+      );
       // A second click on the finished batch moves nothing more.
       await driver.click(plan.ts, 'approve', SANDBOX_IDS.approver);
       await driver.nextEphemeral(SANDBOX_IDS.approver, seen + 1);
       expect((await accountFor(redis, prefix, QUEUE, ids)).repeated).toEqual([]);
-      expect(blocksOf(rootAt(ts)).length).toBeGreaterThan(0);
-      expectAllValid(from);
+      expect(blocksOf(diagnosisAt(harness, ts)).length).toBeGreaterThan(0);
+      expectAllValidSince(harness, from);
       // The bot met the fault at each step: diagnosis, plan and approval.
-      expect(faultsAtBot - metBefore).toBeGreaterThanOrEqual(3);
+      expect(faultWindow.faultsAtBot - metBefore).toBeGreaterThanOrEqual(3);
       expect(watch.seen).toEqual([]);
     },
     90_000,

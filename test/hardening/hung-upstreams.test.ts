@@ -1,30 +1,11 @@
-import { Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
 import { registerErrorHandler, RESPONSE_URL_TIMEOUT_MS } from '../../handlers/error-handler';
 import { SLACK_TIMEOUT_MS, startBot, type RunningBot } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createLogger, type Logger } from '../../src/logger';
+import { capturingLogger } from '../helpers/capturing-logger';
 import { createServices, type Services } from '../../src/services';
 import { sendJson, startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-
-interface LogLine {
-  readonly level: number;
-  readonly msg: string;
-  readonly [key: string]: unknown;
-}
-
-function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const sink = new Writable({
-    write: (chunk: Buffer, _encoding, done) => {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug' }, sink), lines };
-}
 
 /** Accepts every request and never answers: an upstream hung mid-incident. */
 const neverAnswers = (): Promise<Loopback> => startLoopback(() => undefined);

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { webApi } from '@slack/bolt';
 import { UnknownError } from '@slack/bolt/dist/errors';
-import { BlockId } from '../../blocks/ids';
 import { rateLimitText, slackRateLimitOf } from '../../handlers/slack-rate-limit';
 import type { RunningBot } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -11,7 +10,7 @@ import { SANDBOX_IDS, type RecordedCall, type SlackEmulator } from '../../src/sa
 import { startBotBehindEmulator, startEmulatedSlack } from '../../src/sandbox/emulated-bot';
 import { createServices, type Services } from '../../src/services';
 import { startHarness, type Harness } from '../e2e/harness';
-import { blocksOf } from '../e2e/messages';
+import { diagnosisPosts } from '../e2e/messages';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
@@ -40,16 +39,6 @@ async function clientFailure(slackApi: Loopback, rejectRateLimitedCalls: boolean
     (err: unknown) => err,
   );
 }
-
-const diagnosisPosts = (emulator: SlackEmulator, from: number): RecordedCall[] =>
-  emulator.calls
-    .slice(from)
-    .filter(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.response.ok === true &&
-        blocksOf(c).some((b) => b.block_id === BlockId.diagnosisHeader),
-    );
 
 const errorAnswers = (emulator: SlackEmulator, from: number): RecordedCall[] =>
   emulator.calls.slice(from).filter((c) => c.method === 'response_url' && ERROR_ID.test(String(c.args.text)));

@@ -12,11 +12,11 @@ import { runApprovedBatch, type RunApprovedDeps } from '../../src/runbook/replay
 import { createServices, type Services } from '../../src/services';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
+import { plannedBatch } from '../e2e/planned-batch';
 import { ReplayDriver } from '../e2e/replay-driver';
-import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
 
 const QUEUE = 'webhook-delivery';
 const JOBS = 3;
@@ -103,22 +103,8 @@ describe('a recovery sweep closing a batch between the run journal finish and it
     await redis.quit();
   });
 
-  async function approvedBatch(tenantId: string) {
-    const thread = await driver.newIncident();
-    const ids = await seedWithWorker({
-      url: testRedisUrl(),
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: JOBS }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
-        failWith: 'HTTP 503',
-      })),
-    });
-    const plan = await driver.plan(`replay webhooks --tenant ${tenantId}`);
-    if (plan.kind !== 'posted') throw new Error(plan.text);
-    return { thread, ids, plan };
-  }
+  const approvedBatch = (tenantId: string) =>
+    plannedBatch(driver, { prefix, queue: QUEUE, tenantId, url: `${tenant.url}/h`, count: JOBS });
 
   const endedReplies = (thread: string) =>
     harness.emulator

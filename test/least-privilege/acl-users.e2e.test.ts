@@ -9,6 +9,7 @@ import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { dumpKeysWithPrefix, randomPrefix } from '../helpers/redis';
+import { tenantWebhooks } from '../helpers/tenant-webhooks';
 import { startAclRedis, type AclLogEntry, type AclRedis } from './acl-redis';
 
 const QUEUE_PREFIX = 'bull';
@@ -47,17 +48,7 @@ describe('Redis ACL users, end to end', () => {
       url: acl.server.url,
       prefix: QUEUE_PREFIX,
       queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: {
-          tenantId,
-          webhookId: `wh-${i}`,
-          url: `${tenant.url}/hooks/${tenantId}`,
-          event: 'call.ended',
-          body: {},
-        },
-        failWith: `HTTP 503 from ${tenant.url}/hooks/${tenantId}`,
-      })),
+      jobs: tenantWebhooks(tenantId, count, tenant.url),
     });
     return { tenantId, ids };
   }
@@ -85,29 +76,38 @@ describe('Redis ACL users, end to end', () => {
     }, 30_000);
   }
 
+  /** The bot reading as stuckjobs-read, with REQUIRE_REPLAY_REDIS_URL set; `replay` names its replay connection, if any. */
+  async function startBot(
+    replay: Record<string, string>,
+  ): Promise<{ harness: Harness; driver: ReplayDriver }> {
+    const harness = await startHarness({
+      env: {
+        REDIS_URL: acl.readUrl,
+        ...replay,
+        REQUIRE_REPLAY_REDIS_URL: 'true',
+        QUEUE_PREFIX,
+        STATE_PREFIX: statePrefix,
+        TREND_WINDOW_MS: '50',
+        APPROVERS: SANDBOX_IDS.approvers,
+      },
+    });
+    return { harness, driver: new ReplayDriver(harness, acl.admin) };
+  }
+
+  async function stopBot(harness: Harness | undefined): Promise<void> {
+    if (harness) await settled(harness);
+    await harness?.close();
+  }
+
   describe('REDIS_URL as stuckjobs-read, REPLAY_REDIS_URL as stuckjobs-replay', () => {
     let harness: Harness;
     let driver: ReplayDriver;
 
     beforeAll(async () => {
-      harness = await startHarness({
-        env: {
-          REDIS_URL: acl.readUrl,
-          REPLAY_REDIS_URL: acl.replayUrl,
-          REQUIRE_REPLAY_REDIS_URL: 'true',
-          QUEUE_PREFIX,
-          STATE_PREFIX: statePrefix,
-          TREND_WINDOW_MS: '50',
-          APPROVERS: SANDBOX_IDS.approvers,
-        },
-      });
-      driver = new ReplayDriver(harness, acl.admin);
+      ({ harness, driver } = await startBot({ REPLAY_REDIS_URL: acl.replayUrl }));
     }, 60_000);
 
-    afterAll(async () => {
-      if (harness) await settled(harness);
-      await harness?.close();
-    });
+    afterAll(() => stopBot(harness));
 
     it('diagnoses and samples as the read-only user: answers with workers and census, and changes no key under the queue prefix', async () => {
       await givenUp(3);
@@ -190,23 +190,10 @@ describe('Redis ACL users, end to end', () => {
     let driver: ReplayDriver;
 
     beforeAll(async () => {
-      harness = await startHarness({
-        env: {
-          REDIS_URL: acl.readUrl,
-          REQUIRE_REPLAY_REDIS_URL: 'true',
-          QUEUE_PREFIX,
-          STATE_PREFIX: statePrefix,
-          TREND_WINDOW_MS: '50',
-          APPROVERS: SANDBOX_IDS.approvers,
-        },
-      });
-      driver = new ReplayDriver(harness, acl.admin);
+      ({ harness, driver } = await startBot({}));
     }, 60_000);
 
-    afterAll(async () => {
-      if (harness) await settled(harness);
-      await harness?.close();
-    });
+    afterAll(() => stopBot(harness));
 
     it('still diagnoses, but refuses a replay plan with an ephemeral naming REPLAY_REDIS_URL; nothing moves', async () => {
       await driver.newIncident();

@@ -1,25 +1,13 @@
 import type { Redis } from 'ioredis';
-import { resumeAndReport } from '../../handlers/replay/resume';
-import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { RedisBatchJournal } from '../../src/runbook/replay/journal';
 import type { ReplayBatch } from '../../src/runbook/replay/types';
-import { createServices, type Services } from '../../src/services';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-
-type SweepClient = Parameters<typeof resumeAndReport>[1];
+import type { Services } from '../../src/services';
+import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
+import { meteredSweep, sweepServices } from './sweep-meter';
+import type { SweepClient } from './sweep-stubs';
 
 const JOBS = 1_000;
-
-/** Records the name of every command a connection sends (pipelines and scripts included). */
-function recordCommands(redis: Redis, into: string[]): () => void {
-  const send = redis.sendCommand.bind(redis);
-  const spy = jest.spyOn(redis, 'sendCommand').mockImplementation((...args) => {
-    into.push(args[0].name.toLowerCase());
-    return send(...args);
-  });
-  return () => spy.mockRestore();
-}
 
 /**
  * With two replicas, a batch running on one is listed as unfinished on every
@@ -35,14 +23,7 @@ describe('a recovery sweep while a 1,000-job batch runs on another replica', () 
 
   beforeAll(() => {
     redis = testRedis();
-    const config = loadConfig({
-      REDIS_URL: testRedisUrl(),
-      STATE_PREFIX: statePrefix,
-      QUEUE_PREFIX: queuePrefix,
-      SLACK_BOT_TOKEN: 'xoxb-busy-sweep',
-      SLACK_SIGNING_SECRET: 'busy-sweep-secret',
-    });
-    services = createServices(config, silentLogger, undefined, { sampleTrends: false });
+    services = sweepServices(statePrefix, queuePrefix, 'busy-sweep');
   });
 
   afterAll(async () => {
@@ -61,21 +42,8 @@ describe('a recovery sweep while a 1,000-job batch runs on another replica', () 
     const elsewhere = new RedisBatchJournal(redis, statePrefix, silentLogger);
     await elsewhere.begin(batch);
     expect(await elsewhere.claim(batch.id, 'replica-a', 60_000)).toBe(true);
-    await Promise.all([services.redis.state.ping(), services.redis.queues.ping()]);
-
-    const stateCommands: string[] = [];
-    const queueCommands: string[] = [];
-    const stops = [
-      recordCommands(services.redis.state, stateCommands),
-      recordCommands(services.redis.queues, queueCommands),
-    ];
     const client = new Proxy({}, { get: () => undefined }) as SweepClient;
-    let report;
-    try {
-      report = await resumeAndReport(services, client, silentLogger);
-    } finally {
-      for (const stop of stops) stop();
-    }
+    const { report, stateCommands, queueCommands } = await meteredSweep(services, client);
     console.log(
       `busy sweep (${JOBS}-job batch leased elsewhere): ${stateCommands.length} state commands ${JSON.stringify(stateCommands)}, ${queueCommands.length} queue commands`,
     );

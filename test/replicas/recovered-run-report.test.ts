@@ -1,38 +1,17 @@
-import { Writable } from 'node:stream';
 import { resumeAndReport, startRecovery, startRecoverySweep } from '../../handlers/replay/resume';
 import { createBatchManifest, manifestHash } from '../../src/approvals/batch-manifest';
 import type { ApprovalRecord } from '../../src/approvals/approval-types';
-import { createLogger, type Logger } from '../../src/logger';
+import type { Logger } from '../../src/logger';
 import type { ReconcileResult } from '../../src/runbook/replay/reconcile';
 import type { RunApprovedResult } from '../../src/runbook/replay/run-approved-batch';
 import type { StrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
 import type { Verification } from '../../src/runbook/verify/types';
 import { manifestInput } from '../approvals/fixtures';
+import { capturingLogger } from '../helpers/capturing-logger';
 import { eventually } from '../helpers/eventually';
-
-type SweepServices = Parameters<typeof startRecoverySweep>[0];
-type SweepClient = Parameters<typeof startRecoverySweep>[1];
+import { idleServices, type SweepClient, type SweepServices } from './sweep-stubs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface LogLine {
-  readonly level: number;
-  readonly msg: string;
-  readonly [key: string]: unknown;
-}
-
-/** A real pino logger whose lines a test can read. */
-function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const sink = new Writable({
-    write: (chunk: Buffer, _encoding, done) => {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug' }, sink), lines };
-}
 
 interface Posted {
   readonly method: 'postMessage' | 'update';
@@ -202,17 +181,6 @@ describe('a recovery pass that runs a stranded approved batch', () => {
     closedDone.finishVerification(undefined);
   });
 });
-
-/** Only what an idle pass touches. */
-function idleServices(resume: () => Promise<ReconcileResult[]>): SweepServices {
-  const nothingStranded: StrandedApprovals = { toRun: [], closed: [], busy: 0 };
-  const partial = {
-    resumeUnfinished: resume,
-    strandedApprovals: () => Promise.resolve(nothingStranded),
-    batchMessages: { find: () => Promise.resolve(undefined) },
-  };
-  return partial as unknown as SweepServices;
-}
 
 describe('stopping the recovery sweep', () => {
   it('gives up on a pass that never ends once its deadline passes, and logs it', async () => {

@@ -5,22 +5,7 @@ import {
   type ResumeReport,
 } from '../../handlers/replay/resume';
 import { silentLogger } from '../../src/logger';
-import type { ReconcileResult } from '../../src/runbook/replay/reconcile';
-import type { StrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
-
-type SweepServices = Parameters<typeof startRecoverySweep>[0];
-type SweepClient = Parameters<typeof startRecoverySweep>[1];
-
-/** Only what an idle pass touches; the rest of the services is never reached with nothing to recover. */
-function idleServices(resume: () => Promise<ReconcileResult[]>): SweepServices {
-  const nothingStranded: StrandedApprovals = { toRun: [], closed: [], busy: 0 };
-  const partial = {
-    resumeUnfinished: resume,
-    strandedApprovals: () => Promise.resolve(nothingStranded),
-    batchMessages: { find: () => Promise.resolve(undefined) },
-  };
-  return partial as unknown as SweepServices;
-}
+import { idleServices, type SweepClient } from './sweep-stubs';
 
 const client = {} as SweepClient;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,6 +11,7 @@ import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
 import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { tenantWebhooks } from '../helpers/tenant-webhooks';
 import { startReplica, type Replica } from './spawn-replica';
 
 export const QUEUE = 'webhook-delivery';
@@ -107,17 +108,7 @@ export class ReplicaWorld {
       url: testRedisUrl(),
       prefix: this.queuePrefix,
       queue: QUEUE,
-      jobs: Array.from({ length: count }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: {
-          tenantId,
-          webhookId: `wh-${i}`,
-          url: `${this.tenant.url}/hooks/${tenantId}`,
-          event: 'call.ended',
-          body: {},
-        },
-        failWith: `HTTP 503 from ${this.tenant.url}/hooks/${tenantId}`,
-      })),
+      jobs: tenantWebhooks(tenantId, count, this.tenant.url),
     });
     return { tenantId, ids };
   }

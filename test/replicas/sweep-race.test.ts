@@ -1,16 +1,15 @@
 import type { Redis } from 'ioredis';
 import { resumeAndReport, type ResumeReport } from '../../handlers/replay/resume';
-import { RedisApprovalStore } from '../../src/approvals/approval-store';
 import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { batchFromManifest } from '../../src/runbook/replay/batch-from-manifest';
 import { RedisBatchJournal } from '../../src/runbook/replay/journal';
 import { findStrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
 import { createServices, type Services } from '../../src/services';
-import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
 import { startHarness, type Harness } from '../e2e/harness';
+import { approveInStore, plannedBatch } from '../e2e/planned-batch';
 import { ReplayDriver } from '../e2e/replay-driver';
 
 const QUEUE = 'webhook-delivery';
@@ -53,30 +52,20 @@ describe('two replicas sweeping while another runs or has died', () => {
     await redis.quit();
   });
 
+  /** `JOBS` given-up jobs of `tenantId`, delivering to the tenant stand-in. */
+  const given = (tenantId: string) => ({
+    prefix,
+    queue: QUEUE,
+    tenantId,
+    url: `${tenant.url}/h`,
+    count: JOBS,
+  });
+
   /** What a replica killed right after its journal began leaves behind, its lease lapsed. */
   async function deadRun(trial: number): Promise<{ thread: string; batchId: string; ids: string[] }> {
-    const thread = await driver.newIncident();
-    const tenantId = `t-race-${trial}`;
-    const ids = await seedWithWorker({
-      url: testRedisUrl(),
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: JOBS }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
-        failWith: 'HTTP 503',
-      })),
-    });
-    const plan = await driver.plan(`replay webhooks --tenant ${tenantId}`);
-    if (plan.kind !== 'posted') throw new Error(plan.text);
+    const { thread, ids, plan } = await plannedBatch(driver, given(`t-race-${trial}`));
     const statePrefix = harness.config.statePrefix;
-    const store = new RedisApprovalStore(redis, statePrefix, silentLogger);
-    await store.decide(plan.batchId, {
-      decision: 'approve',
-      userId: SANDBOX_IDS.approver,
-      userAllowed: true,
-      manifestHash: plan.hash,
-    });
+    const { store } = await approveInStore(redis, statePrefix, plan);
     expect((await store.claimForExecution(plan.batchId, 'dead-replica')).code).toBe('claimed');
     const record = await store.get(plan.batchId);
     const journal = new RedisBatchJournal(redis, statePrefix, silentLogger);
@@ -85,28 +74,9 @@ describe('two replicas sweeping while another runs or has died', () => {
   }
 
   it('leaves alone a batch whose journal another replica is still creating, and closes it only after the grace', async () => {
-    const thread = await driver.newIncident();
-    const tenantId = 't-begin';
-    const ids = await seedWithWorker({
-      url: testRedisUrl(),
-      prefix,
-      queue: QUEUE,
-      jobs: Array.from({ length: JOBS }, (_, i) => ({
-        name: 'deliver-webhook',
-        data: { tenantId, webhookId: `w${i}`, url: `${tenant.url}/h`, event: 'e', body: {} },
-        failWith: 'HTTP 503',
-      })),
-    });
-    const plan = await driver.plan(`replay webhooks --tenant ${tenantId}`);
-    if (plan.kind !== 'posted') throw new Error(plan.text);
+    const { thread, ids, plan } = await plannedBatch(driver, given('t-begin'));
     const statePrefix = harness.config.statePrefix;
-    const store = new RedisApprovalStore(redis, statePrefix, silentLogger);
-    await store.decide(plan.batchId, {
-      decision: 'approve',
-      userId: SANDBOX_IDS.approver,
-      userAllowed: true,
-      manifestHash: plan.hash,
-    });
+    const { store } = await approveInStore(redis, statePrefix, plan);
     expect((await store.claimForExecution(plan.batchId, 'replica-a')).code).toBe('claimed');
     // Replica A's journal begin, half way: every entry written `pending`, the meta (which lists it) not yet.
     const journal = new RedisBatchJournal(redis, statePrefix, silentLogger);

@@ -6,6 +6,7 @@ import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
 import { randomPrefix } from '../helpers/redis';
+import { harnessEnv } from '../e2e/env';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
 import { ReplayDriver } from '../e2e/replay-driver';
@@ -72,12 +73,8 @@ describe('secrets planted everywhere in an incident', () => {
     });
     const redisUrl = `redis://stuckjobs:${secrets.redisPassword}@127.0.0.1:${redis.port}`;
     harness = await startHarness({
-      env: {
+      env: harnessEnv(queuePrefix, {
         REDIS_URL: redisUrl,
-        QUEUE_PREFIX: queuePrefix,
-        TREND_WINDOW_MS: '50',
-        PROBE_TIMEOUT_MS: '2000',
-        APPROVERS: SANDBOX_IDS.approvers,
         SIGNOZ_URL: upstreams.signoz.url,
         SIGNOZ_API_KEY: secrets.signozApiKey,
         OPS_DOCKER_URL: upstreams.docker.url,
@@ -87,7 +84,7 @@ describe('secrets planted everywhere in an incident', () => {
         RECORDINGS_BUCKET: 'recordings',
         S3_ENDPOINT: upstreams.s3.url,
         VERIFY_WINDOW_MS: '4000',
-      },
+      }),
       // A dependency that fails the way client libraries do: the error quotes the connection string and a token.
       override: (real) => ({
         fullPayload: (...args: Parameters<typeof real.fullPayload>) => {
