@@ -189,14 +189,6 @@ export async function expectEveryJob(
   });
 }
 
-/** Waits until no verification of this bot is still watching (it would read a Redis the test closes). */
-export async function verificationsSettled(redis: Redis, statePrefix: string): Promise<void> {
-  await eventually(async () => {
-    const [, keys] = await redis.scan('0', 'MATCH', `${statePrefix}:verifying:*`, 'COUNT', 1000);
-    return keys.length === 0 ? true : undefined;
-  }, 30_000);
-}
-
 /** Where given-up webhook jobs are seeded, and the tenant stand-in they deliver to. */
 export interface WebhookQueue {
   readonly redisUrl: string;
