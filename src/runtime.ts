@@ -11,7 +11,7 @@ import {
 } from './sandbox/start-sandbox';
 import { createServices } from './services';
 import { startIdleSweep } from '../handlers/replay/end-incident';
-import { startRecoverySweep } from '../handlers/replay/resume';
+import { startRecoverySweep } from '../handlers/replay/recovery-sweep';
 
 /** Idle incidents are looked for once a minute: the timeout is hours, a minute late is fine. */
 const IDLE_SWEEP_EVERY_MS = 60_000;

@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createUpstreamProbes } from './probes';
 import { BullmqBackend } from './queues/bullmq-backend';
 import { runCensus } from './queues/census';
-import type { DepthSamplerStats } from './runbook/depth-sampler';
 import { NO_SAMPLER, startTrendSampler } from './trend-sampler';
 import { closeRedis, connectRedis } from './redis';
+import { redisHealth } from './redis-health';
 import {
   connectReplayRedis,
   refuseApprovedBatch,
@@ -16,44 +15,39 @@ import {
   withReplayReason,
 } from './redis-acl/replay-access';
 import { diagnose, systemClock, type Clock } from './runbook/diagnose';
-import { SessionStore, type IncidentSession, type IncidentSessions } from './sessions/session-store';
-import { RedisDeliveryGuard, type DeliveryGuard } from './delivery-guard';
-import type { IncidentChannelRule } from './incident-channels';
-import type { Diagnosis } from './runbook/diagnosis';
-import type { DiagnoseRequest } from './runbook/diagnose';
+import { SessionStore } from './sessions/session-store';
+import { RedisDeliveryGuard } from './delivery-guard';
 import type { WorkflowId } from './workflows/types';
-import { RedisReplayGate, type GateBlock, type GateScope, type ReplayGate } from './approvals/replay-gate';
+import { RedisReplayGate } from './approvals/replay-gate';
 import { recordSample } from './runbook/inspect/record-sample';
 import { createTargetChecker } from './checks';
-import type { SampleState } from './queues/types';
 import { maskFreeText, rememberConfigSecrets, renderStoredJson } from './redaction';
 import { sampleJobs, type InspectDeps } from './runbook/inspect/sample';
-import type { RenderedPayload, SampleOutcome, SampleRequest } from './runbook/inspect/types';
-import { RedisApprovalStore, type AuditAttempt } from './approvals/approval-store';
-import type { ApprovalRecord, AuditEntry, DecideCode } from './approvals/approval-types';
+import type { RenderedPayload } from './runbook/inspect/types';
+import { RedisApprovalStore } from './approvals/approval-store';
 import { readAudit } from './approvals/audit';
-import { incidentFacts, type FactsExtra } from './runbook/oplog/facts';
+import { incidentFacts } from './runbook/oplog/facts';
 import { countsFromSnapshot } from './runbook/oplog/findings';
 import { hasOpenWork } from './runbook/plan/open-work';
-import type { IncidentFacts, WorkflowCounts } from './runbook/oplog/types';
-import type { ApproverDirectory } from './approvals/approvers';
-import { RedisBatchMessages, type BatchMessages } from './approvals/batch-messages';
+import type { WorkflowCounts } from './runbook/oplog/types';
+import { RedisBatchMessages } from './approvals/batch-messages';
 import { RedisReplaySeries } from './approvals/replay-series';
 import { redisJobExistence } from './runbook/plan/job-existence';
-import { planReplay, type PlanReplayRequest, type PlanReplayResult } from './runbook/plan/plan-replay';
-import { decideBatch, type DecideBatchRequest, type DecideBatchResult } from './runbook/replay/decide-batch';
+import { planReplay } from './runbook/plan/plan-replay';
+import { decideBatch } from './runbook/replay/decide-batch';
 import { defaultOwner } from './runbook/replay/executor';
 import { RedisBatchJournal } from './runbook/replay/journal';
-import type { ReconcileResult } from './runbook/replay/reconcile';
 import { resumeUnfinished } from './runbook/replay/resume-unfinished';
-import { findStrandedApprovals, type StrandedApprovals } from './runbook/replay/stranded-approvals';
-import { runApprovedBatch, type RunApprovedResult } from './runbook/replay/run-approved-batch';
-import type { ReplayBatch } from './runbook/replay/types';
+import { findStrandedApprovals } from './runbook/replay/stranded-approvals';
+import { runApprovedBatch } from './runbook/replay/run-approved-batch';
 import { isBatchVerified } from './runbook/verify/batch-verified';
 import { createDownstreamChecks } from './runbook/verify/downstream';
-import type { Verification } from './runbook/verify/types';
 import { RedisVerificationStore } from './runbook/verify/verification-store';
-import { verifyBatch, type VerifyDeps, type VerifyProgress } from './runbook/verify/verify-batch';
+import { verifyBatch, type VerifyDeps } from './runbook/verify/verify-batch';
+import type { Services } from './services-types';
+
+// The ports' types live apart from their wiring; importers keep reading them from here.
+export type { HandlerServices, HealthReport, Services } from './services-types';
 
 /** Jobs read per state in a diagnosis; enough for reasons and targets, cheap on any backlog. */
 export const DIAGNOSIS_SAMPLE_SIZE = 100;
@@ -63,106 +57,6 @@ export const DIAGNOSIS_SAMPLE_SIZE = 100;
  * preconditions (seconds): recovery leaves it for a later pass.
  */
 const CLAIM_GRACE_MS = 2 * 60_000;
-
-/** What Slack listeners may call: the engine's entry points and ports, never its parts. */
-export interface HandlerServices {
-  readonly workflowIds: readonly WorkflowId[];
-  readonly workflowTitle: (id: WorkflowId) => string;
-  readonly diagnose: (request: DiagnoseRequest) => Promise<Diagnosis>;
-  /**
-   * Runbook step 2: read-only samples with their three checks, recorded in
-   * the replay gate (binding on replay), with the blocks now standing.
-   */
-  readonly sample: (
-    scope: GateScope,
-    request: SampleRequest,
-    by: string,
-  ) => Promise<{ readonly outcome: SampleOutcome; readonly gate: readonly GateBlock[] }>;
-  /** One job's whole payload, redacted; undefined when the job is gone. */
-  readonly fullPayload: (
-    workflowId: WorkflowId,
-    state: SampleState,
-    jobId: string,
-  ) => Promise<RenderedPayload | undefined>;
-  readonly gate: ReplayGate;
-  /** Runbook step 3 up to the approval request: a stored, pending (or dry-run) manifest, or why not. */
-  readonly planReplay: (request: PlanReplayRequest) => Promise<PlanReplayResult>;
-  /** One Approve or Deny click, every rule checked and audited; `directory` resolves approver groups. */
-  readonly decideBatch: (
-    directory: ApproverDirectory,
-    request: DecideBatchRequest,
-  ) => Promise<DecideBatchResult>;
-  /** The requester takes back a pending batch (a denial by its requester): nothing is replayed. */
-  readonly withdrawBatch: (batchId: string, manifestHash: string, requester: string) => Promise<DecideCode>;
-  /** Claim and run an approved batch; exactly one caller runs it. */
-  readonly runApprovedBatch: (
-    batchId: string,
-    onProgress?: (done: number, total: number) => void,
-  ) => Promise<RunApprovedResult>;
-  /** Finish batches a crash left half done (at start, and again for busy ones). */
-  readonly resumeUnfinished: (
-    onProgress?: (batch: ReplayBatch, done: number, total: number) => void,
-  ) => Promise<ReconcileResult[]>;
-  /** Approved batches a crash left unsettled: ones to run now, ones closed (with the thread's line), ones still busy. */
-  readonly strandedApprovals: () => Promise<StrandedApprovals>;
-  /**
-   * Runbook step 4 for a batch that ran: watch, judge the four parts, store
-   * the result the ladder reads. Undefined when there is no such batch.
-   */
-  readonly verifyBatch: (
-    batchId: string,
-    onProgress?: (progress: VerifyProgress) => void,
-  ) => Promise<Verification | 'already-running' | undefined>;
-  /** One audit line for a step that is not a batch transition (diagnose, sample, verify, note, done). */
-  readonly audit: (entry: AuditAttempt) => Promise<void>;
-  /** The incident's batches of a workflow, oldest first (dry runs left out). */
-  readonly batchesOf: (sessionId: string, workflow: WorkflowId) => Promise<ApprovalRecord[]>;
-  /** Everything the note and the summary say, from the bot's own record. */
-  readonly incidentFacts: (session: IncidentSession, extra?: FactsExtra) => Promise<IncidentFacts>;
-  /** Counts per workflow now (bounded reads), for "before and after". */
-  readonly countsNow: (
-    workflowIds: readonly WorkflowId[],
-  ) => Promise<Partial<Record<WorkflowId, WorkflowCounts>>>;
-  /** A batch of the incident awaits approval, runs, or is being verified. */
-  readonly hasOpenWork: (sessionId: string) => Promise<boolean>;
-  /** Whether the incident had an audited step since `since` (epoch ms). */
-  readonly activeSince: (sessionId: string, since: number) => Promise<boolean>;
-  /** The newest audit entries, oldest first. */
-  readonly auditLatest: (count: number) => Promise<AuditEntry[]>;
-  /** Where each batch's approval request sits in Slack. */
-  readonly batchMessages: BatchMessages;
-  readonly sessions: IncidentSessions;
-  /** A copy of a signed request (same trigger_id) is acted on once (test/adversarial). */
-  readonly deliveries: DeliveryGuard;
-  /** INCIDENT_CHANNELS: where `/stuckjobs` may run; empty = anywhere. */
-  readonly incidentChannels: readonly IncidentChannelRule[];
-  /** Shown in the acknowledgement so nobody wonders whether the bot heard them. */
-  readonly trendWindowMs: number;
-  readonly logger: Logger;
-}
-
-export interface HealthReport {
-  readonly ok: boolean;
-  readonly [part: string]: unknown;
-}
-
-export interface Services extends HandlerServices {
-  /** Redis connections by role (the depth sampler has its own, `stuckjobs:trend`). */
-  readonly redis: { readonly queues: Redis; readonly state: Redis; readonly replay?: Redis };
-  /** What the background depth sampler has read and what it costs. */
-  trendSampler(): DepthSamplerStats;
-  /** What `GET /healthz` reports: both Redis roles answer PING. */
-  health(): Promise<HealthReport>;
-  close(): Promise<void>;
-}
-
-async function ping(client: Redis): Promise<string> {
-  try {
-    return (await client.ping()) === 'PONG' ? 'ok' : 'unexpected reply';
-  } catch (error) {
-    return error instanceof Error ? error.message : 'unreachable';
-  }
-}
 
 /** The composition root's engine half: every port gets its real implementation here. */
 export interface ServicesOptions {
@@ -372,23 +266,7 @@ export function createServices(
     logger,
     redis: { queues, state, ...(replay.redis ? { replay: replay.redis } : {}) },
     trendSampler: () => trend?.sampler.stats() ?? NO_SAMPLER,
-    health: async () => {
-      const ownReplay = replay.own && replay.redis ? replay.redis : undefined;
-      const [queuesStatus, stateStatus, replayStatus] = await Promise.all([
-        ping(queues),
-        ping(state),
-        ownReplay ? ping(ownReplay) : undefined,
-      ]);
-      return {
-        ok: queuesStatus === 'ok' && stateStatus === 'ok' && (replayStatus ?? 'ok') === 'ok',
-        redis: {
-          queues: queuesStatus,
-          state: stateStatus,
-          ...(replayStatus ? { replay: replayStatus } : {}),
-          ...(replay.redis ? {} : { replay: 'off: REQUIRE_REPLAY_REDIS_URL without REPLAY_REDIS_URL' }),
-        },
-      };
-    },
+    health: () => redisHealth(queues, state, replay),
     close: () => {
       // Idempotent, and every step runs even if an earlier one fails.
       closing ??= Promise.allSettled([

@@ -1,4 +1,5 @@
-import { resumeAndReport, startRecovery, startRecoverySweep } from '../../handlers/replay/resume';
+import { startRecoverySweep } from '../../handlers/replay/recovery-sweep';
+import { resumeAndReport, startRecovery } from '../../handlers/replay/resume';
 import { createBatchManifest, manifestHash } from '../../src/approvals/batch-manifest';
 import type { ApprovalRecord } from '../../src/approvals/approval-types';
 import type { Logger } from '../../src/logger';

@@ -1,9 +1,5 @@
-import {
-  resumeAndReport,
-  startRecovery,
-  startRecoverySweep,
-  type ResumeReport,
-} from '../../handlers/replay/resume';
+import { startRecoverySweep } from '../../handlers/replay/recovery-sweep';
+import { resumeAndReport, startRecovery, type ResumeReport } from '../../handlers/replay/resume';
 import { silentLogger } from '../../src/logger';
 import { idleServices, type SweepClient } from './sweep-stubs';
 

@@ -1,4 +1,4 @@
-import type { startRecoverySweep } from '../../handlers/replay/resume';
+import type { startRecoverySweep } from '../../handlers/replay/recovery-sweep';
 import type { ReconcileResult } from '../../src/runbook/replay/reconcile';
 import type { StrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
 
