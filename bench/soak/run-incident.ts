@@ -1,31 +1,20 @@
-import type { AuditEntry } from '../../src/approvals/approval-types';
-import { parseAuditEntry } from '../../src/approvals/audit';
 import { BlockId } from '../../blocks/ids';
 import { SANDBOX_IDS } from '../../src/sandbox/world';
 import { SoakDriver, until, type PlanAnswer, type Posted } from './driver';
+import { IncidentFaults, type RefusalCheck } from './incident-faults';
 import type { FaultKind, IncidentSpec } from './incident-spec';
 import { removeIncidentJobs, seedIncident } from './seed';
-import { entriesAfter, streamMark } from '../lib/streams';
+import { streamMark } from '../lib/streams';
 import { checkIncident, type IncidentTruth } from './truth';
-import { BYSTANDER, SECOND_APPROVER, type SoakWorld } from './world';
+import type { SoakWorld } from './world';
 
 /**
  * One incident from diagnose to done, with its faults injected at their
- * steps: each refusal the bot owes is checked in the audit stream (the
- * rule's own code, for this batch and this person) and in the ephemeral the
- * person got; then the incident is checked against Redis (truth.ts).
+ * steps (each refusal the bot owes is checked by incident-faults.ts); then
+ * the incident is checked against Redis (truth.ts).
  */
 
-const { requester: REQUESTER, approver: APPROVER } = SANDBOX_IDS;
-
-export interface RefusalCheck {
-  readonly fault: FaultKind;
-  /** The audit result code the refusal must carry. */
-  readonly code: string;
-  readonly happened: boolean;
-  /** What happened instead, when it did not. */
-  readonly instead?: string;
-}
+const { approver: APPROVER } = SANDBOX_IDS;
 
 export interface IncidentResult {
   readonly spec: IncidentSpec;
@@ -47,8 +36,7 @@ export interface IncidentResult {
 
 export class IncidentRun {
   private readonly driver: SoakDriver;
-  private readonly refusals: RefusalCheck[] = [];
-  private readonly auditKey: string;
+  private readonly faults: IncidentFaults;
   private auditMark = '0-0';
   /** Wall time per kind of step, for the report's "where the time goes". */
   private readonly stepMs: Record<string, number> = {};
@@ -58,7 +46,7 @@ export class IncidentRun {
     private readonly spec: IncidentSpec,
   ) {
     this.driver = new SoakDriver(world);
-    this.auditKey = `${world.config.statePrefix}:audit`;
+    this.faults = new IncidentFaults(world, spec, this.driver);
   }
 
   private async timed<T>(step: string, work: () => Promise<T>): Promise<T> {
@@ -71,85 +59,11 @@ export class IncidentRun {
   }
 
   private has(fault: FaultKind): boolean {
-    return this.spec.faults.includes(fault);
+    return this.faults.has(fault);
   }
 
   private get cohort(): string {
     return `${this.spec.workflow} --tenant ${this.spec.tenant}`;
-  }
-
-  private async auditSince(mark: string): Promise<AuditEntry[]> {
-    const entries = await entriesAfter(this.world.redis, this.auditKey, mark);
-    return entries.map(({ id, flat }) => parseAuditEntry(id, flat));
-  }
-
-  /** A plan the bot must refuse with `code` (audited as action `plan`). */
-  private async refusedPlan(fault: FaultKind, text: string, code: string): Promise<void> {
-    const mark = await streamMark(this.world.redis, this.auditKey);
-    const answer = await this.driver.plan(text);
-    const audited = (await this.auditSince(mark)).filter((e) => e.action === 'plan' && e.actor === REQUESTER);
-    const happened = answer.kind === 'refused' && audited.some((e) => e.result === code);
-    this.refusals.push({
-      fault,
-      code,
-      happened,
-      ...(happened
-        ? {}
-        : {
-            instead:
-              answer.kind === 'posted'
-                ? `batch ${answer.batchId} posted`
-                : audited.map((e) => e.result).join(','),
-          }),
-    });
-    // A plan that should have been refused but was posted must not stay open: withdraw it.
-    if (answer.kind === 'posted') await this.driver.click(answer.ts, 'deny', REQUESTER);
-  }
-
-  /** A click the bot must refuse with `code`, audited for this batch and person, and told to them. */
-  private async refusedClick(
-    fault: FaultKind,
-    batch: Posted,
-    user: string,
-    code: string,
-    value?: string,
-  ): Promise<void> {
-    const mark = await streamMark(this.world.redis, this.auditKey);
-    const seen = this.driver.ephemeralCount(user);
-    await this.driver.click(batch.ts, 'approve', user, value !== undefined ? { value } : {});
-    await this.driver.ephemeral(user, seen);
-    const audited = (await this.auditSince(mark)).filter(
-      (e) => e.action === 'approve' && e.actor === user && e.batchId === batch.batchId,
-    );
-    const happened = audited.some((e) => e.result === code);
-    this.refusals.push({
-      fault,
-      code,
-      happened,
-      ...(happened ? {} : { instead: audited.map((e) => e.result).join(',') || 'nothing audited' }),
-    });
-  }
-
-  /** The clicks on the canary that must each be refused before the real approval. */
-  private async refusedClicks(canary: Posted): Promise<void> {
-    const { world, spec } = this;
-    if (this.has('self-approval'))
-      await this.refusedClick('self-approval', canary, REQUESTER, 'self-approval');
-    if (this.has('not-an-approver'))
-      await this.refusedClick('not-an-approver', canary, BYSTANDER, 'not-an-approver');
-    if (this.has('tampered-value')) {
-      const otherHash = canary.hash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-      const value = JSON.stringify({ b: canary.batchId, h: otherHash });
-      await this.refusedClick('tampered-value', canary, APPROVER, 'hash-mismatch', value);
-    }
-    if (this.has('upstream-down-at-approval')) {
-      world.tenants.setStatus(spec.tenant, 503);
-      try {
-        await this.refusedClick('upstream-down-at-approval', canary, APPROVER, 'precondition-failed');
-      } finally {
-        world.tenants.setStatus(spec.tenant, 200);
-      }
-    }
   }
 
   /** Plans until an approval request is posted; a Slack 429 on the post first, when drawn. */
@@ -177,35 +91,9 @@ export class IncidentRun {
     if (this.has('slack-5xx')) {
       this.world.emulator.failNext('chat.update', { status: 500 + (this.spec.index % 4), times: 2 });
     }
-    if (!doubleClick) {
-      await this.driver.click(batch.ts, 'approve', APPROVER);
-      await this.driver.waitForState(batch.batchId, 'done', 'failed');
-      return;
-    }
-    const mark = await streamMark(this.world.redis, this.auditKey);
-    await Promise.all([
-      this.driver.click(batch.ts, 'approve', APPROVER),
-      this.driver.click(batch.ts, 'approve', APPROVER),
-      this.driver.click(batch.ts, 'approve', SECOND_APPROVER),
-      this.driver.click(batch.ts, 'approve', APPROVER, {
-        headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
-      }),
-    ]);
+    if (doubleClick) return this.faults.doubleClick(batch);
+    await this.driver.click(batch.ts, 'approve', APPROVER);
     await this.driver.waitForState(batch.batchId, 'done', 'failed');
-    const decided = (await this.auditSince(mark)).filter(
-      (e) => e.action === 'approve' && e.batchId === batch.batchId,
-    );
-    const approved = decided.filter((e) => e.result === 'approved').length;
-    const notPending = decided.filter((e) => e.result === 'not-pending').length;
-    for (let i = 0; i < 3; i++) {
-      const happened = approved === 1 && i < notPending;
-      this.refusals.push({
-        fault: 'double-click',
-        code: 'not-pending',
-        happened,
-        ...(happened ? {} : { instead: decided.map((e) => e.result).join(',') }),
-      });
-    }
   }
 
   /** The verification the bot audits for `batchId` after `mark`: its status. */
@@ -217,7 +105,8 @@ export class IncidentRun {
     return until(
       `batch ${batchId}'s verification`,
       async () =>
-        (await this.auditSince(mark)).find((e) => e.action === 'verify' && e.batchId === batchId)?.result,
+        (await this.faults.auditSince(mark)).find((e) => e.action === 'verify' && e.batchId === batchId)
+          ?.result,
       30_000,
       50,
     );
@@ -233,7 +122,7 @@ export class IncidentRun {
     const { world, spec, driver } = this;
     const { redis, config } = world;
     const queuePrefix = config.queuePrefix;
-    this.auditMark = await streamMark(redis, this.auditKey);
+    this.auditMark = await this.faults.auditMark();
     const seeded = await seedIncident(redis, queuePrefix, spec, {
       tenantUrl: (t) => world.tenants.url(t),
       stripe: world.stripe.store,
@@ -248,11 +137,15 @@ export class IncidentRun {
       await this.timed('sample', () => driver.commandPosting(`sample ${this.cohort}`, BlockId.samplesGate));
       if (this.has('oversized-first-batch')) {
         const size = 11 + (spec.index % 40);
-        await this.refusedPlan('oversized-first-batch', `replay ${this.cohort} --batch ${size}`, 'ladder');
+        await this.faults.refusedPlan(
+          'oversized-first-batch',
+          `replay ${this.cohort} --batch ${size}`,
+          'ladder',
+        );
       }
       if (this.has('upstream-down-at-plan')) {
         world.tenants.setStatus(spec.tenant, 503);
-        await this.refusedPlan(
+        await this.faults.refusedPlan(
           'upstream-down-at-plan',
           `replay ${this.cohort} --batch ${spec.canary}`,
           'precondition',
@@ -268,26 +161,26 @@ export class IncidentRun {
       if (this.has('expired')) {
         world.skewClock(config.replay.approvalTtlMs + 1_000);
         try {
-          await this.refusedClick('expired', canary, APPROVER, 'expired');
+          await this.faults.refusedClick('expired', canary, APPROVER, 'expired');
         } finally {
           world.skewClock(0);
         }
         canary = await this.planPosted(spec.canary, false);
       }
-      await this.refusedClicks(canary);
+      await this.faults.refusedClicks(canary);
       const growthFault = spec.second !== undefined && this.has('growth-before-verification');
       if (growthFault && worker) {
         // The replayed jobs wait unrun, so the canary cannot verify before the larger plan is asked for.
         await worker.pause();
         paused = true;
       }
-      let mark = await streamMark(redis, this.auditKey);
+      let mark = await this.faults.auditMark();
       await this.approve(canary, this.has('double-click'));
       if (spec.second !== undefined) {
         if (growthFault) {
           // The canary's watch ends unverified (its jobs wait unrun); only then is the ladder the rule that refuses.
           await this.verified(canary.batchId, mark);
-          await this.refusedPlan(
+          await this.faults.refusedPlan(
             'growth-before-verification',
             `replay ${this.cohort} --batch ${spec.second}`,
             'ladder',
@@ -295,13 +188,13 @@ export class IncidentRun {
           worker?.resume();
           paused = false;
           await this.jobsSettled(seeded.queue, canary.batchId);
-          mark = await streamMark(redis, this.auditKey);
+          mark = await this.faults.auditMark();
           await driver.commandPosting(`verify ${spec.workflow}`, BlockId.verificationHeader);
         }
         const status = await this.verified(canary.batchId, mark);
         if (status === 'verified') {
           const second = await this.planPosted(spec.second, false);
-          mark = await streamMark(redis, this.auditKey);
+          mark = await this.faults.auditMark();
           await this.approve(second, false);
           await this.verified(second.batchId, mark);
         } else {
@@ -311,10 +204,10 @@ export class IncidentRun {
         await this.verified(canary.batchId, mark);
       }
       if (spec.endWithDone) {
-        const doneMark = await streamMark(redis, this.auditKey);
+        const doneMark = await this.faults.auditMark();
         await world.emulator.sendSlashCommand({ text: 'done' });
         await until('the incident to close', async () =>
-          (await this.auditSince(doneMark)).some((e) => e.action === 'done') ? true : undefined,
+          (await this.faults.auditSince(doneMark)).some((e) => e.action === 'done') ? true : undefined,
         );
       }
     } catch (err) {
@@ -325,7 +218,7 @@ export class IncidentRun {
       if (paused) worker?.resume();
     }
 
-    const entries = await this.auditSince(this.auditMark);
+    const entries = await this.faults.auditSince(this.auditMark);
     const batchIds = [
       ...new Set(
         entries.filter((e) => e.action === 'create' && e.result === 'created').map((e) => e.batchId),
@@ -343,13 +236,13 @@ export class IncidentRun {
       ...(spec.workflow === 'webhooks' ? { deliveries: (c: string) => world.tenants.deliveries(c) } : {}),
     });
     await removeIncidentJobs(redis, queuePrefix, seeded);
-    const approved = (await this.auditSince(this.auditMark)).filter(
+    const approved = (await this.faults.auditSince(this.auditMark)).filter(
       (e) => e.action === 'approve' && e.result === 'approved',
     ).length;
     return {
       spec,
       ms: Math.round(performance.now() - started),
-      refusals: this.refusals,
+      refusals: this.faults.refusals,
       faultsInjected: spec.faults,
       batchesApproved: approved,
       batchesCreated: batchIds.length,

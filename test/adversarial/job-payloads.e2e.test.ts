@@ -2,14 +2,13 @@ import type { Redis } from 'ioredis';
 import { ActionId, BlockId } from '../../blocks/ids';
 import type { RecordedCall } from '../../src/sandbox';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
-import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { harnessEnv } from '../e2e/env';
-import { startHarness, type Harness } from '../e2e/harness';
+import type { Loopback } from '../helpers/loopback';
+import { randomPrefix, testRedisUrl } from '../helpers/redis';
+import type { Harness } from '../e2e/harness';
 import { blocksOf, textOfBlock } from '../e2e/messages';
-import { ReplayDriver } from '../e2e/replay-driver';
-import { AttackKit } from './attack-kit';
-import { writeTally } from './tally-file';
+import type { ReplayDriver } from '../e2e/replay-driver';
+import type { AttackKit } from './attack-kit';
+import { closeAttackWorld, startAttackWorld } from './attack-world';
 
 const QUEUE = 'webhook-delivery';
 const MB = 1024 * 1024;
@@ -48,13 +47,7 @@ describe('adversarial: job payloads that are not what a workflow stores', () => 
   const hostileIds = new Map<string, string>();
 
   beforeAll(async () => {
-    redis = testRedis();
-    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
-    harness = await startHarness({
-      env: harnessEnv(prefix),
-    });
-    kit = await AttackKit.start(harness);
-    driver = new ReplayDriver(harness, redis);
+    ({ redis, tenant, harness, kit, driver } = await startAttackWorld(prefix));
     const ids = await seedWithWorker({
       url: testRedisUrl(),
       prefix,
@@ -74,14 +67,7 @@ describe('adversarial: job payloads that are not what a workflow stores', () => 
     await driver.newIncident();
   }, 120_000);
 
-  afterAll(async () => {
-    if (kit) writeTally('job-payloads', kit.tally);
-    await kit?.close();
-    await harness?.close();
-    await tenant?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
-  });
+  afterAll(() => closeAttackWorld({ kit, harness, tenant, redis }, 'job-payloads', prefix));
 
   const after = (index: number) => (c: RecordedCall) => harness.emulator.calls.indexOf(c) >= index;
 

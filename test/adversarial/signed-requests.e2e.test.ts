@@ -5,15 +5,14 @@ import { SANDBOX_IDS } from '../../src/sandbox';
 import { nowSeconds, signSlackRequest } from '../../src/sandbox/signing';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
-import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import type { Loopback } from '../helpers/loopback';
+import { randomPrefix, testRedisUrl } from '../helpers/redis';
 import { tenantWebhooks } from '../helpers/tenant-webhooks';
-import { harnessEnv } from '../e2e/env';
-import { startHarness, type Harness } from '../e2e/harness';
+import type { Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
-import { ReplayDriver } from '../e2e/replay-driver';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { AttackKit, type Verdict } from './attack-kit';
-import { writeTally } from './tally-file';
+import { closeAttackWorld, startAttackWorld } from './attack-world';
 
 const QUEUE = 'webhook-delivery';
 const { approver: APPROVER } = SANDBOX_IDS;
@@ -35,24 +34,11 @@ describe('adversarial: signed requests and command text', () => {
   let tenantCount = 0;
 
   beforeAll(async () => {
-    redis = testRedis();
-    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
-    harness = await startHarness({
-      env: harnessEnv(prefix),
-    });
-    kit = await AttackKit.start(harness);
-    driver = new ReplayDriver(harness, redis);
+    ({ redis, tenant, harness, kit, driver } = await startAttackWorld(prefix));
     await driver.newIncident();
   }, 60_000);
 
-  afterAll(async () => {
-    if (kit) writeTally('signed-requests', kit.tally);
-    await kit?.close();
-    await harness?.close();
-    await tenant?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
-  });
+  afterAll(() => closeAttackWorld({ kit, harness, tenant, redis }, 'signed-requests', prefix));
 
   async function givenUp(count: number): Promise<string> {
     const tenantId = `t-sig-${++tenantCount}`;

@@ -2,8 +2,11 @@ import type { Redis } from 'ioredis';
 import { RedisApprovalStore } from '../../src/approvals/approval-store';
 import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS } from '../../src/sandbox';
+import { createServices, type Services } from '../../src/services';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
-import { testRedisUrl } from '../helpers/redis';
+import type { Loopback } from '../helpers/loopback';
+import { deleteKeysWithPrefix, testRedisUrl } from '../helpers/redis';
+import type { Harness } from './harness';
 import type { PlanAnswer, ReplayDriver } from './replay-driver';
 
 export type PostedPlan = Extract<PlanAnswer, { kind: 'posted' }>;
@@ -56,4 +59,25 @@ export async function approveInStore(
     manifestHash: plan.hash,
   });
   return { store, code: decided.code };
+}
+
+/** Another replica's engine beside the harness's bot: same configuration, its own owner token and connections. */
+export function secondReplica(harness: Harness): Services {
+  return createServices(harness.config, silentLogger, undefined, { sampleTrends: false });
+}
+
+/**
+ * Teardown of a two-replica test: the second replica, then the bot, the
+ * tenant stand-in, and the test's keys on the shared Redis and its client.
+ */
+export async function closeReplicas(
+  parts: { readonly other?: Services; readonly harness?: Harness; readonly tenant?: Loopback },
+  redis: Redis,
+  prefix: string,
+): Promise<void> {
+  await parts.other?.close();
+  await parts.harness?.close();
+  await parts.tenant?.close();
+  await deleteKeysWithPrefix(redis, prefix);
+  await redis.quit();
 }

@@ -1,17 +1,16 @@
 import { startPrivateRedis, type PrivateRedis } from '../../bench/lib/private-redis';
 import { BlockId } from '../../blocks/ids';
-import { startHarness, type Harness } from '../e2e/harness';
+import type { Harness } from '../e2e/harness';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { randomPrefix } from '../helpers/redis';
 import {
   blockText,
   diagnosisOrErrorId,
   expectValidMessage,
-  watchProcess,
   type ProcessWatch,
-  faultEnv,
   expectQueuesReadAgain,
 } from './fault-kit';
+import { closeFaultWorld, startOnPrivateRedis } from './fault-world';
 
 /**
  * Long enough for the delivery guard's wait (1 s) plus one command timeout
@@ -37,19 +36,10 @@ describe('fault: diagnose while Redis is paused degrades at the command timeout'
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    harness = await startHarness({
-      env: faultEnv(prefix, {
-        REDIS_URL: redis.url,
-      }),
-    });
-    watch = watchProcess();
+    ({ harness, watch } = await startOnPrivateRedis(redis, prefix));
   }, 60_000);
 
-  afterAll(async () => {
-    watch?.stop();
-    await harness?.close();
-    await redis?.stop();
-  });
+  afterAll(() => closeFaultWorld({ watch, harness }, () => redis?.stop()));
 
   it('posts a diagnosis saying it cannot read the queues while Redis is still paused, acked in time, and reads them once it answers', async () => {
     await seedWithWorker({

@@ -1,23 +1,22 @@
 import { startPrivateRedis, type PrivateRedis } from '../../bench/lib/private-redis';
 import { BlockId } from '../../blocks/ids';
 import { SANDBOX_IDS } from '../../src/sandbox';
-import { movableClock, startHarness, type Harness } from '../e2e/harness';
-import { ReplayDriver } from '../e2e/replay-driver';
+import { movableClock, type Harness } from '../e2e/harness';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { eventually } from '../helpers/eventually';
-import { startLoopback, type Loopback } from '../helpers/loopback';
+import type { Loopback } from '../helpers/loopback';
 import { randomPrefix } from '../helpers/redis';
 import {
   accountFor,
   blockText,
   diagnosisOrErrorId,
   expectValidMessage,
-  watchProcess,
   type ProcessWatch,
-  faultEnv,
   givenUpWebhooks,
   recoverAsRestartedBot,
   expectQueuesReadAgain,
 } from './fault-kit';
+import { closeFaultWorld, startAcceptingTenant, startOnPrivateRedis } from './fault-world';
 
 const QUEUE = 'webhook-delivery';
 /** Past the bot's 5 s command timeout: every command it sends meanwhile times out, then runs late. */
@@ -40,23 +39,17 @@ describe('fault: Redis paused (CLIENT PAUSE ALL) past the command timeouts', () 
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
-    harness = await startHarness({
-      env: faultEnv(prefix, {
-        REDIS_URL: redis.url,
-      }),
-      clock: time.clock,
-    });
-    driver = new ReplayDriver(harness, redis.client);
-    watch = watchProcess();
+    tenant = await startAcceptingTenant();
+    ({ harness, driver, watch } = await startOnPrivateRedis(redis, prefix, time.clock));
   }, 60_000);
 
-  afterAll(async () => {
-    watch?.stop();
-    await harness?.close();
-    await tenant?.close();
-    await redis?.stop();
-  });
+  afterAll(() =>
+    closeFaultWorld(
+      { watch, harness },
+      () => tenant?.close(),
+      () => redis?.stop(),
+    ),
+  );
 
   const givenUp = (tenantId: string, count: number) =>
     givenUpWebhooks({ redisUrl: redis.url, prefix, queue: QUEUE, tenantUrl: tenant.url }, tenantId, count);

@@ -7,24 +7,23 @@ import { BlockId } from '../../blocks/ids';
 import { silentLogger } from '../../src/logger';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { journalKeys } from '../../src/runbook/replay/journal';
-import { movableClock, startHarness, type Harness } from '../e2e/harness';
-import { ReplayDriver } from '../e2e/replay-driver';
+import { movableClock, type Harness } from '../e2e/harness';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { eventually } from '../helpers/eventually';
-import { startLoopback, type Loopback } from '../helpers/loopback';
+import type { Loopback } from '../helpers/loopback';
 import { randomPrefix } from '../helpers/redis';
 import { crashOnCommand } from './crash-on-command';
 import {
   accountFor,
   blockText,
   expectValidMessage,
-  watchProcess,
   type ProcessWatch,
-  faultEnv,
   givenUpWebhooks,
   recoverAsRestartedBot,
   diagnosisOrErrorId,
   expectQueuesReadAgain,
 } from './fault-kit';
+import { closeFaultWorld, startAcceptingTenant, startOnPrivateRedis } from './fault-world';
 
 const QUEUE = 'webhook-delivery';
 const BATCH = 10;
@@ -76,23 +75,18 @@ describe('fault: Redis restarted mid-diagnose and mid-replay', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'stuckjobs-fault-redis-'));
     redis = await startPrivateRedis({ persistDir: dir });
-    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
-    harness = await startHarness({
-      env: faultEnv(prefix, {
-        REDIS_URL: redis.url,
-      }),
-      clock: time.clock,
-    });
-    driver = new ReplayDriver(harness, redis.client);
-    watch = watchProcess();
+    tenant = await startAcceptingTenant();
+    ({ harness, driver, watch } = await startOnPrivateRedis(redis, prefix, time.clock));
   }, 60_000);
 
   afterAll(async () => {
-    watch?.stop();
+    // Redis back up (a test may end with it crashed), so the bot closes its connections cleanly.
     await redis?.start().catch(() => undefined);
-    await harness?.close();
-    await tenant?.close();
-    await redis?.stop();
+    await closeFaultWorld(
+      { watch, harness },
+      () => tenant?.close(),
+      () => redis?.stop(),
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 

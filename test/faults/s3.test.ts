@@ -2,11 +2,12 @@ import type { Redis } from 'ioredis';
 import { startS3StandIn, type S3StandIn } from '../../src/sandbox/demo/s3-stand-in';
 import { demoWav, sourceTimeoutReason } from '../../src/sandbox/demo/seed-recordings';
 import { recordingsWorkflow } from '../../src/workflows/recordings';
-import { startHarness, type Harness } from '../e2e/harness';
-import { ReplayDriver } from '../e2e/replay-driver';
+import type { Harness } from '../e2e/harness';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { expectAllValidSince, faultEnv, watchProcess, type ProcessWatch } from './fault-kit';
+import { randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { expectAllValidSince, faultEnv, type ProcessWatch } from './fault-kit';
+import { closeFaultWorld, releaseSharedRedis, startFaultWorld } from './fault-world';
 import { FaultWindow, runOutage } from './outage-scenario';
 import { startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
 
@@ -57,7 +58,7 @@ describe('fault: recordings bucket answers S3 503 and 403', () => {
     s3 = await startS3StandIn();
     proxy = await startFaultProxy(s3.url);
     faultWindow = new FaultWindow(proxy);
-    harness = await startHarness({
+    ({ harness, driver, watch } = await startFaultWorld(redis, {
       env: faultEnv(prefix, {
         RECORDINGS_BUCKET: s3.bucket,
         S3_ENDPOINT: proxy.url,
@@ -65,18 +66,16 @@ describe('fault: recordings bucket answers S3 503 and 403', () => {
       }),
       // The stand-in only checks that requests are signed: its own fake static keys.
       config: (loaded) => ({ ...loaded, recordings: { ...loaded.recordings, credentials: s3.credentials } }),
-    });
-    driver = new ReplayDriver(harness, redis);
-    watch = watchProcess();
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    watch?.stop();
-    await harness?.close();
-    await proxy?.close();
-    await s3?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await closeFaultWorld(
+      { watch, harness },
+      () => proxy?.close(),
+      () => s3?.close(),
+      releaseSharedRedis(redis, prefix),
+    );
     console.info(`s3 faults met by the bot: ${faultWindow?.faultsAtBot}`);
   });
 

@@ -5,23 +5,23 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BlockId } from '../../blocks/ids';
 import { SANDBOX_IDS, type RecordedCall } from '../../src/sandbox';
-import { startHarness, type Harness } from '../e2e/harness';
+import type { Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
-import { ReplayDriver } from '../e2e/replay-driver';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { eventually } from '../helpers/eventually';
-import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import type { Loopback } from '../helpers/loopback';
+import { randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
 import { signozStandIn } from '../helpers/stand-ins';
 import {
   blockText,
   diagnoseAndWait,
   expectEveryJob,
   expectValidMessage,
-  watchProcess,
   type ProcessWatch,
   faultEnv,
   givenUpWebhooks,
 } from './fault-kit';
+import { closeFaultWorld, releaseSharedRedis, startAcceptingTenant, startFaultWorld } from './fault-world';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 
 const QUEUE = 'webhook-delivery';
@@ -56,30 +56,29 @@ describe('fault: SigNoz down and the Docker API socket missing', () => {
 
   beforeAll(async () => {
     redis = testRedis();
-    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
+    tenant = await startAcceptingTenant();
     signoz = await signozStandIn(() => CURRENT, BASELINE);
     proxy = await startFaultProxy(signoz.url);
-    harness = await startHarness({
+    ({ harness, driver, watch } = await startFaultWorld(redis, {
       env: faultEnv(prefix, {
         SIGNOZ_URL: proxy.url,
         OPS_DOCKER_URL: `unix://${socket}`,
       }),
-    });
-    driver = new ReplayDriver(harness, redis);
-    watch = watchProcess();
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    watch?.stop();
+    // SigNoz back before the bot closes: a verification still watching reads it and ends.
     await proxy?.up();
-    await harness?.close();
-    await worker?.close();
-    await workerConnection?.quit().catch(() => workerConnection?.disconnect());
-    await proxy?.close();
-    await signoz?.close();
-    await tenant?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await closeFaultWorld(
+      { watch, harness },
+      () => worker?.close(),
+      () => workerConnection?.quit().catch(() => workerConnection?.disconnect()),
+      () => proxy?.close(),
+      () => signoz?.close(),
+      () => tenant?.close(),
+      releaseSharedRedis(redis, prefix),
+    );
     console.info(`signoz faults: ${proxy?.refusals} refusal windows, ${proxy?.faulted} HTTP 500 answers`);
   });
 

@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import { SANDBOX_IDS } from '../../src/sandbox';
-import { startHarness, type Harness } from '../e2e/harness';
+import type { Harness } from '../e2e/harness';
 import { diagnosisPosts } from '../e2e/messages';
-import { ReplayDriver } from '../e2e/replay-driver';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { seedWithWorker } from '../helpers/bullmq-fixtures';
 import { eventually } from '../helpers/eventually';
-import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import { accountFor, expectValidMessage, watchProcess, type ProcessWatch } from './fault-kit';
+import type { Loopback } from '../helpers/loopback';
+import { randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { accountFor, expectValidMessage, type ProcessWatch } from './fault-kit';
+import { closeFaultWorld, releaseSharedRedis, startAcceptingTenant, startFaultWorld } from './fault-world';
 
 const QUEUE = 'webhook-delivery';
 
@@ -26,21 +27,15 @@ describe('fault: Slack rate limits (429 + Retry-After) and 5xx', () => {
 
   beforeAll(async () => {
     redis = testRedis();
-    tenant = await startLoopback((_req, res) => res.writeHead(200).end());
-    harness = await startHarness({
+    tenant = await startAcceptingTenant();
+    ({ harness, driver, watch } = await startFaultWorld(redis, {
       env: { QUEUE_PREFIX: prefix, TREND_WINDOW_MS: '50', APPROVERS: SANDBOX_IDS.approver },
-    });
-    driver = new ReplayDriver(harness, redis);
-    watch = watchProcess();
+    }));
   }, 60_000);
 
-  afterAll(async () => {
-    watch?.stop();
-    await harness?.close();
-    await tenant?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
-  });
+  afterAll(() =>
+    closeFaultWorld({ watch, harness }, () => tenant?.close(), releaseSharedRedis(redis, prefix)),
+  );
 
   /** The diagnosis posted since call index `before`, or else the ephemeral error with its id. */
   const diagnosisOrErrorSince = (before: number) =>

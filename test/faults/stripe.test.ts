@@ -6,19 +6,13 @@ import { closeBillingPeriod } from '../../src/sandbox/demo/close-period';
 import { monthBefore } from '../../src/sandbox/demo/seed-billing';
 import { startStripeStandIn, type StripeStandIn } from '../../src/sandbox/demo/stripe-stand-in';
 import { billingWorkflow } from '../../src/workflows/billing';
-import { startHarness, type Harness } from '../e2e/harness';
+import type { Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
-import { ReplayDriver } from '../e2e/replay-driver';
+import type { ReplayDriver } from '../e2e/replay-driver';
 import { eventually } from '../helpers/eventually';
-import { deleteKeysWithPrefix, randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
-import {
-  accountFor,
-  diagnosisAt,
-  expectAllValidSince,
-  faultEnv,
-  watchProcess,
-  type ProcessWatch,
-} from './fault-kit';
+import { randomPrefix, testRedis, testRedisUrl } from '../helpers/redis';
+import { accountFor, diagnosisAt, expectAllValidSince, faultEnv, type ProcessWatch } from './fault-kit';
+import { closeFaultWorld, releaseSharedRedis, startFaultWorld } from './fault-world';
 import { FaultWindow, runOutage } from './outage-scenario';
 import { startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
 
@@ -73,24 +67,22 @@ describe('fault: Stripe 500, timeout, and 402/404 job failures', () => {
     stripe = await startStripeStandIn();
     proxy = await startFaultProxy(stripe.url);
     faultWindow = new FaultWindow(proxy);
-    harness = await startHarness({
+    ({ harness, driver, watch } = await startFaultWorld(redis, {
       env: faultEnv(prefix, {
         PROBE_TIMEOUT_MS: String(PROBE_TIMEOUT_MS),
         STRIPE_SECRET_KEY: stripe.secretKey,
         STRIPE_API_URL: proxy.url,
       }),
-    });
-    driver = new ReplayDriver(harness, redis);
-    watch = watchProcess();
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    watch?.stop();
-    await harness?.close();
-    await proxy?.close();
-    await stripe?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await closeFaultWorld(
+      { watch, harness },
+      () => proxy?.close(),
+      () => stripe?.close(),
+      releaseSharedRedis(redis, prefix),
+    );
     console.info(`stripe faults met by the bot: ${faultWindow?.faultsAtBot}`);
   });
 

@@ -9,14 +9,14 @@ import { BullmqBackend } from '../../src/queues/bullmq-backend';
 import { SANDBOX_IDS } from '../../src/sandbox';
 import { RedisBatchJournal } from '../../src/runbook/replay/journal';
 import { runApprovedBatch, type RunApprovedDeps } from '../../src/runbook/replay/run-approved-batch';
-import { createServices, type Services } from '../../src/services';
+import type { Services } from '../../src/services';
 import { startHarness, type Harness } from '../e2e/harness';
 import { blocksOf } from '../e2e/messages';
-import { plannedBatch } from '../e2e/planned-batch';
+import { closeReplicas, plannedBatch, secondReplica } from '../e2e/planned-batch';
 import { ReplayDriver } from '../e2e/replay-driver';
 import { eventually } from '../helpers/eventually';
 import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
+import { randomPrefix, testRedis } from '../helpers/redis';
 
 const QUEUE = 'webhook-delivery';
 const JOBS = 3;
@@ -91,17 +91,11 @@ describe('a recovery sweep closing a batch between the run journal finish and it
       },
     });
     // The other replica: same configuration, its own owner token and connections.
-    other = createServices(harness.config, silentLogger, undefined, { sampleTrends: false });
+    other = secondReplica(harness);
     driver = new ReplayDriver(harness, redis);
   }, 60_000);
 
-  afterAll(async () => {
-    await other?.close();
-    await harness?.close();
-    await tenant?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
-  });
+  afterAll(() => closeReplicas({ other, harness, tenant }, redis, prefix));
 
   const approvedBatch = (tenantId: string) =>
     plannedBatch(driver, { prefix, queue: QUEUE, tenantId, url: `${tenant.url}/h`, count: JOBS });

@@ -5,11 +5,11 @@ import { SANDBOX_IDS } from '../../src/sandbox';
 import { batchFromManifest } from '../../src/runbook/replay/batch-from-manifest';
 import { RedisBatchJournal } from '../../src/runbook/replay/journal';
 import { findStrandedApprovals } from '../../src/runbook/replay/stranded-approvals';
-import { createServices, type Services } from '../../src/services';
+import type { Services } from '../../src/services';
 import { startLoopback, type Loopback } from '../helpers/loopback';
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from '../helpers/redis';
+import { randomPrefix, testRedis } from '../helpers/redis';
 import { startHarness, type Harness } from '../e2e/harness';
-import { approveInStore, plannedBatch } from '../e2e/planned-batch';
+import { approveInStore, closeReplicas, plannedBatch, secondReplica } from '../e2e/planned-batch';
 import { ReplayDriver } from '../e2e/replay-driver';
 
 const QUEUE = 'webhook-delivery';
@@ -40,17 +40,11 @@ describe('two replicas sweeping while another runs or has died', () => {
       env: { QUEUE_PREFIX: prefix, TREND_WINDOW_MS: '50', APPROVERS: SANDBOX_IDS.approver },
     });
     // The second replica's engine: same configuration, its own owner token and connections.
-    other = createServices(harness.config, silentLogger, undefined, { sampleTrends: false });
+    other = secondReplica(harness);
     driver = new ReplayDriver(harness, redis);
   }, 60_000);
 
-  afterAll(async () => {
-    await other?.close();
-    await harness?.close();
-    await tenant?.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
-  });
+  afterAll(() => closeReplicas({ other, harness, tenant }, redis, prefix));
 
   /** `JOBS` given-up jobs of `tenantId`, delivering to the tenant stand-in. */
   const given = (tenantId: string) => ({
